@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iobroker object store.
+ *
+ * Every open /dev/iommu file owns a context holding its objects in an
+ * xarray, keyed by a 31-bit ID that starts at 1. An object moves through
+ * these states:
+ *
+ *   reserved   __iob_object_alloc() took an ID and stored XA_ZERO_ENTRY
+ *              under it: the ID is taken but lookups see nothing.
+ *   published  iob_object_finalize() stored the object; it can be found.
+ *   removed    a destroy path erased it from the xarray; nobody can find
+ *              it any more, its destroy op runs and its memory is freed.
+ *
+ * A creator that fails before finalize calls iob_object_abort*() and the
+ * ID is released as if it was never taken. Only code that cannot fail any
+ * more runs between the copy of the reply to userspace and finalize, so an
+ * object is visible if and only if userspace was told its ID.
+ *
+ * Two counts keep a published object alive:
+ *
+ *  - destroy_rwsem, read side: short-term users. An ioctl takes it with
+ *    iob_object_get() for the duration of one call. Lookups use a trylock
+ *    under xa_lock: an object that is being destroyed is simply not found.
+ *
+ *  - users: long-term users. The xarray holds one; every object that
+ *    depends on this one (a page table on its IOAS, ...) and every kernel
+ *    owner holds one more. iob_object_users_get() may only be called while
+ *    holding a short-term or long-term reference already.
+ *
+ * Destroy from userspace (IOMMU_DESTROY) must not sleep: under xa_lock it
+ * needs the write side by trylock (no ioctl is using the object) and users
+ * to drop from one to zero (nothing depends on it), else it fails with
+ * EBUSY. Destroy from a kernel owner must succeed: it sleeps in down_write()
+ * until in-flight ioctls are done, then removes the object if the only
+ * long-term users left are the xarray and the owner itself.
+ *
+ * Closing the file destroys every object with nothing depending on it,
+ * over and over, so dependents always go before what they depend on.
+ *
+ * Freeing: no put path frees. Dropping a users reference never reaches
+ * zero (the xarray's reference is only taken away by a destroy path), and
+ * dropping a short-term reference is an up_read(). up_read() can still be
+ * touching the semaphore after a waiting writer has been let in, so the
+ * destroyer frees the memory only after an RCU grace period and
+ * iob_object_put() does its up_read() inside an RCU read-side section.
+ * This is the use-after-free upstream iommufd had with the same design in
+ * 2023, closed by construction here.
+ *
+ * Each object type gets its own lockdep class for destroy_rwsem, so that
+ * holding one object while destroying another of a different type is not
+ * reported as recursion.
+ */
+#include <linux/atomic.h>
+#include <linux/bug.h>
+#include <linux/lockdep.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "export.h"
+#include "object.h"
+
+/* Objects alive in all contexts, reserved ones included; for tests. */
+static atomic_long_t iob_alive = ATOMIC_LONG_INIT(0);
+
+static struct lock_class_key iob_destroy_keys[IOB_OBJ_MAX];
+static const char *const iob_destroy_names[IOB_OBJ_MAX] = {
+	[IOB_OBJ_NONE] = "iob_none_destroy_rwsem",
+	[IOB_OBJ_IOAS] = "iob_ioas_destroy_rwsem",
+	[IOB_OBJ_SELFTEST] = "iob_selftest_destroy_rwsem",
+};
+
+/**
+ * iob_ctx_alloc() - create an empty object context
+ *
+ * Return: the context, or NULL when out of memory.
+ */
+struct iob_ctx *iob_ctx_alloc(void)
+{
+	struct iob_ctx *ctx;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		return NULL;
+	xa_init_flags(&ctx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	ctx->account_mode = IOB_ACCOUNT_USER;
+	return ctx;
+}
+EXPORT_SYMBOL_IOB_TEST(iob_ctx_alloc);
+
+static void iob_object_free(struct iob_object *obj)
+{
+	struct module *owner = obj->ops->owner;
+
+	kfree_rcu(obj, rcu);
+	atomic_long_dec(&iob_alive);
+	module_put(owner);
+}
+
+/* The object has left the xarray and has no users: tear it down. */
+static void iob_object_release(struct iob_object *obj)
+{
+	obj->ops->destroy(obj);
+	iob_object_free(obj);
+}
+
+/**
+ * iob_ctx_destroy() - destroy every object of a context, then the context
+ * @ctx: context with no ioctl running and no kernel owner left
+ *
+ * Objects nothing depends on go first; their destruction drops the
+ * references they held, which turns the objects they depended on into
+ * leaves for the next pass. A pass that destroys nothing means a reference
+ * was leaked; the remaining objects are leaked too rather than freed while
+ * something may still point at them.
+ */
+void iob_ctx_destroy(struct iob_ctx *ctx)
+{
+	struct iob_object *obj;
+	unsigned long id;
+
+	while (!xa_empty(&ctx->objects)) {
+		unsigned int done = 0;
+
+		xa_for_each(&ctx->objects, id, obj) {
+			if (!refcount_dec_if_one(&obj->users))
+				continue;
+			xa_erase(&ctx->objects, id);
+			/*
+			 * Nothing can look the object up any more. No ioctl
+			 * runs on a file being released; wait anyway so that
+			 * a short-term holder we do not know about is a hang
+			 * lockdep can see, not a use after free.
+			 */
+			down_write(&obj->destroy_rwsem);
+			up_write(&obj->destroy_rwsem);
+			iob_object_release(obj);
+			done++;
+		}
+		if (WARN_ON_ONCE(!done))
+			break;
+	}
+	xa_destroy(&ctx->objects);
+	kfree(ctx);
+}
+EXPORT_SYMBOL_IOB_TEST(iob_ctx_destroy);
+
+/**
+ * iob_ctx_count_objects() - number of published objects in a context
+ * @ctx: the context
+ *
+ * Return: the count; reserved IDs are not included.
+ */
+unsigned long iob_ctx_count_objects(struct iob_ctx *ctx)
+{
+	unsigned long n = 0, id;
+	void *entry;
+
+	xa_lock(&ctx->objects);
+	xa_for_each(&ctx->objects, id, entry)
+		n++;
+	xa_unlock(&ctx->objects);
+	return n;
+}
+EXPORT_SYMBOL_IOB_TEST(iob_ctx_count_objects);
+
+/**
+ * iob_objects_alive() - number of objects alive in the whole module
+ *
+ * Return: objects allocated and not yet freed, in all contexts.
+ */
+long iob_objects_alive(void)
+{
+	return atomic_long_read(&iob_alive);
+}
+EXPORT_SYMBOL_IOB_TEST(iob_objects_alive);
+
+/**
+ * __iob_object_alloc() - allocate an object and reserve its ID
+ * @ctx: context the object will live in
+ * @size: size of the containing structure, header first
+ * @ops: type operations; @ops->owner is pinned until the object is freed
+ *
+ * The object is invisible to lookups until iob_object_finalize().
+ *
+ * Return: the object header, or an ERR_PTR.
+ */
+struct iob_object *__iob_object_alloc(struct iob_ctx *ctx, size_t size,
+				      const struct iob_object_ops *ops)
+{
+	struct iob_object *obj;
+	int rc;
+
+	if (WARN_ON_ONCE(ops->type <= IOB_OBJ_NONE || ops->type >= IOB_OBJ_MAX))
+		return ERR_PTR(-EINVAL);
+	if (!try_module_get(ops->owner))
+		return ERR_PTR(-ENODEV);
+
+	obj = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!obj) {
+		rc = -ENOMEM;
+		goto err_module;
+	}
+	__init_rwsem(&obj->destroy_rwsem, iob_destroy_names[ops->type],
+		     &iob_destroy_keys[ops->type]);
+	refcount_set(&obj->users, 1);
+	obj->ops = ops;
+
+	rc = xa_alloc(&ctx->objects, &obj->id, XA_ZERO_ENTRY, xa_limit_31b,
+		      GFP_KERNEL_ACCOUNT);
+	if (rc) {
+		/* A full ID space is an allocation failure to the caller. */
+		if (rc == -EBUSY)
+			rc = -ENOSPC;
+		goto err_free;
+	}
+	atomic_long_inc(&iob_alive);
+	return obj;
+
+err_free:
+	kfree(obj);
+err_module:
+	module_put(ops->owner);
+	return ERR_PTR(rc);
+}
+EXPORT_SYMBOL_IOB_TEST(__iob_object_alloc);
+
+/**
+ * iob_object_finalize() - make a reserved object visible
+ * @ctx: the object's context
+ * @obj: object returned by iob_object_alloc()
+ *
+ * From here on the object can only go away through a destroy path.
+ */
+void iob_object_finalize(struct iob_ctx *ctx, struct iob_object *obj)
+{
+	void *old;
+
+	old = xa_store(&ctx->objects, obj->id, obj, GFP_KERNEL);
+	/* Storing over a reserved slot needs no memory and cannot fail. */
+	WARN_ON_ONCE(old);
+}
+EXPORT_SYMBOL_IOB_TEST(iob_object_finalize);
+
+/**
+ * iob_object_abort() - drop a reserved object that holds nothing
+ * @ctx: the object's context
+ * @obj: object that was never finalized and has no type state to undo
+ */
+void iob_object_abort(struct iob_ctx *ctx, struct iob_object *obj)
+{
+	void *old;
+
+	old = xa_erase(&ctx->objects, obj->id);
+	WARN_ON_ONCE(old);
+	iob_object_free(obj);
+}
+EXPORT_SYMBOL_IOB_TEST(iob_object_abort);
+
+/**
+ * iob_object_abort_destroy() - undo a reserved object and what it holds
+ * @ctx: the object's context
+ * @obj: object that was never finalized
+ *
+ * Runs the type's abort op, or its destroy op if it has none.
+ */
+void iob_object_abort_destroy(struct iob_ctx *ctx, struct iob_object *obj)
+{
+	if (obj->ops->abort)
+		obj->ops->abort(obj);
+	else
+		obj->ops->destroy(obj);
+	iob_object_abort(ctx, obj);
+}
+EXPORT_SYMBOL_IOB_TEST(iob_object_abort_destroy);
+
+/**
+ * iob_object_get() - look up an object and hold it short-term
+ * @ctx: context to search
+ * @id: object ID from userspace
+ * @type: required type, or IOB_OBJ_ANY
+ *
+ * The reference keeps the object from being destroyed until
+ * iob_object_put(). It must be dropped before returning to userspace.
+ *
+ * Return: the object, or ERR_PTR(-ENOENT) if no published object of that
+ * type has that ID or the object is being destroyed.
+ */
+struct iob_object *iob_object_get(struct iob_ctx *ctx, u32 id,
+				  enum iob_obj_type type)
+{
+	struct iob_object *obj;
+
+	xa_lock(&ctx->objects);
+	obj = xa_load(&ctx->objects, id);
+	if (!obj || (type != IOB_OBJ_ANY && iob_object_type(obj) != type) ||
+	    !down_read_trylock(&obj->destroy_rwsem))
+		obj = ERR_PTR(-ENOENT);
+	xa_unlock(&ctx->objects);
+	return obj;
+}
+EXPORT_SYMBOL_IOB_TEST(iob_object_get);
+
+/**
+ * iob_object_put() - drop a reference taken by iob_object_get()
+ * @obj: the object
+ */
+void iob_object_put(struct iob_object *obj)
+{
+	rcu_read_lock();
+	up_read(&obj->destroy_rwsem);
+	rcu_read_unlock();
+}
+EXPORT_SYMBOL_IOB_TEST(iob_object_put);
+
+/**
+ * iob_object_users_get() - take a long-term reference
+ * @obj: object the caller already holds, short-term or long-term
+ *
+ * While the reference is held, IOMMU_DESTROY of @obj fails with EBUSY.
+ */
+void iob_object_users_get(struct iob_object *obj)
+{
+	refcount_inc(&obj->users);
+}
+EXPORT_SYMBOL_IOB_TEST(iob_object_users_get);
+
+/**
+ * iob_object_users_put() - drop a long-term reference
+ * @obj: the object
+ *
+ * Never frees: the xarray still holds its own reference.
+ */
+void iob_object_users_put(struct iob_object *obj)
+{
+	refcount_dec(&obj->users);
+}
+EXPORT_SYMBOL_IOB_TEST(iob_object_users_put);
+
+/**
+ * iob_object_destroy_user() - IOMMU_DESTROY semantics
+ * @ctx: the context
+ * @id: ID from userspace
+ *
+ * Does not sleep for anybody.
+ *
+ * Return: 0 once the object is destroyed, -ENOENT if @id names nothing,
+ * -EBUSY if something depends on the object or an ioctl is using it.
+ */
+int iob_object_destroy_user(struct iob_ctx *ctx, u32 id)
+{
+	struct iob_object *obj;
+
+	xa_lock(&ctx->objects);
+	obj = xa_load(&ctx->objects, id);
+	if (!obj) {
+		xa_unlock(&ctx->objects);
+		return -ENOENT;
+	}
+	if (!down_write_trylock(&obj->destroy_rwsem)) {
+		xa_unlock(&ctx->objects);
+		return -EBUSY;
+	}
+	if (!refcount_dec_if_one(&obj->users)) {
+		up_write(&obj->destroy_rwsem);
+		xa_unlock(&ctx->objects);
+		return -EBUSY;
+	}
+	__xa_erase(&ctx->objects, id);
+	xa_unlock(&ctx->objects);
+	up_write(&obj->destroy_rwsem);
+
+	iob_object_release(obj);
+	return 0;
+}
+EXPORT_SYMBOL_IOB_TEST(iob_object_destroy_user);
+
+/**
+ * iob_object_destroy_kernel() - destroy an object on behalf of its owner
+ * @ctx: the object's context, kept alive by the caller
+ * @obj: published object on which the caller holds one long-term reference
+ *
+ * Sleeps until every ioctl holding @obj has dropped it; lookups fail from
+ * the moment this starts. The caller must not hold anything an ioctl could
+ * wait for while holding an object (locks, other objects' write sides).
+ * On success the caller's reference is consumed and @obj is gone.
+ *
+ * Return: 0, or -EBUSY if another object still depends on @obj; then
+ * nothing changed.
+ */
+int iob_object_destroy_kernel(struct iob_ctx *ctx, struct iob_object *obj)
+{
+	might_sleep();
+
+	down_write(&obj->destroy_rwsem);
+	xa_lock(&ctx->objects);
+	/*
+	 * Exactly the xarray's reference and the caller's. Nobody can add a
+	 * reference now: that needs the read side or a reference already.
+	 */
+	if (refcount_read(&obj->users) != 2) {
+		xa_unlock(&ctx->objects);
+		up_write(&obj->destroy_rwsem);
+		return -EBUSY;
+	}
+	refcount_set(&obj->users, 0);
+	__xa_erase(&ctx->objects, obj->id);
+	xa_unlock(&ctx->objects);
+	up_write(&obj->destroy_rwsem);
+
+	iob_object_release(obj);
+	return 0;
+}
+EXPORT_SYMBOL_IOB_TEST(iob_object_destroy_kernel);

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iobroker object store: one per open /dev/iommu file.
+ *
+ * See object.c for the lifetime rules and docs/lifetime.rst for the reasons
+ * behind them.
+ */
+#ifndef IOBROKER_OBJECT_H
+#define IOBROKER_OBJECT_H
+
+#include <linux/compiler.h>
+#include <linux/container_of.h>
+#include <linux/err.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/rwsem.h>
+#include <linux/stddef.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+
+struct file;
+struct module;
+
+enum iob_obj_type {
+	IOB_OBJ_NONE,
+	IOB_OBJ_ANY = IOB_OBJ_NONE,
+	IOB_OBJ_IOAS,
+	IOB_OBJ_SELFTEST,
+	IOB_OBJ_MAX,
+};
+
+/* How pinned pages of a file are charged against RLIMIT_MEMLOCK. */
+enum iob_account_mode {
+	IOB_ACCOUNT_USER,	/* the owning user's locked_vm (default) */
+	IOB_ACCOUNT_MM,		/* the mapping process's locked_vm, as VFIO */
+};
+
+/**
+ * struct iob_ctx - the state behind one open /dev/iommu file
+ * @objects: all objects of the file by ID. The xarray's own lock (xa_lock)
+ *	serialises ID reservation, publication, lookup and removal, and is
+ *	what makes "look up and take a reference" atomic against destroy.
+ * @account_mode: RLIMIT_MEMLOCK charging mode. Written under xa_lock and
+ *	only while @objects is empty, so it is stable for as long as any
+ *	object exists; readers use READ_ONCE().
+ * @file: the open file, or NULL for a context made by in-kernel tests.
+ */
+struct iob_ctx {
+	struct xarray objects;
+	enum iob_account_mode account_mode;
+	struct file *file;
+};
+
+struct iob_object;
+
+/**
+ * struct iob_object_ops - what an object type provides to the store
+ * @type: the type lookups check against
+ * @owner: module that implements @destroy; pinned while objects exist
+ * @destroy: release everything the object holds, including the long-term
+ *	references it keeps on other objects. Cannot fail. Called with no
+ *	store lock held, after the object left the xarray; the core frees
+ *	the memory afterwards.
+ * @abort: optional; undo a creation that fails before the object was
+ *	published, for types whose @destroy expects a complete object.
+ */
+struct iob_object_ops {
+	enum iob_obj_type type;
+	struct module *owner;
+	void (*destroy)(struct iob_object *obj);
+	void (*abort)(struct iob_object *obj);
+};
+
+/**
+ * struct iob_object - header every object type starts with
+ * @destroy_rwsem: read-held by short-term users (an ioctl working on the
+ *	object), always taken with a trylock under xa_lock so that a lookup
+ *	either gets the object before destroy starts or fails. Write-held by
+ *	whoever destroys the object. Never held across a return to userspace.
+ * @users: long-term references: one held by the xarray while the object is
+ *	published, one per object or kernel owner that depends on it. A put
+ *	never frees; only the destroy paths, which first make the count drop
+ *	from exactly "the xarray's" to zero, free the object.
+ * @id: the ID userspace sees; fixed from allocation to free
+ * @ops: type operations
+ * @rcu: defers the final kfree past concurrent up_read() tails
+ */
+struct iob_object {
+	struct rw_semaphore destroy_rwsem;
+	refcount_t users;
+	u32 id;
+	const struct iob_object_ops *ops;
+	struct rcu_head rcu;
+};
+
+struct iob_ctx *iob_ctx_alloc(void);
+void iob_ctx_destroy(struct iob_ctx *ctx);
+unsigned long iob_ctx_count_objects(struct iob_ctx *ctx);
+long iob_objects_alive(void);
+
+struct iob_object *__iob_object_alloc(struct iob_ctx *ctx, size_t size,
+				      const struct iob_object_ops *ops);
+/*
+ * Allocate a zeroed object of @type whose struct iob_object member is
+ * @member. The header has to come first: the core frees the object through
+ * the header's address.
+ */
+#define iob_object_alloc(ctx, type, member, ops)                              \
+	({                                                                     \
+		struct iob_object *__obj;                                      \
+		static_assert(offsetof(type, member) == 0);                    \
+		__obj = __iob_object_alloc(ctx, sizeof(type), ops);            \
+		IS_ERR(__obj) ? ERR_CAST(__obj) : (type *)__obj;              \
+	})
+
+void iob_object_finalize(struct iob_ctx *ctx, struct iob_object *obj);
+void iob_object_abort(struct iob_ctx *ctx, struct iob_object *obj);
+void iob_object_abort_destroy(struct iob_ctx *ctx, struct iob_object *obj);
+
+struct iob_object *iob_object_get(struct iob_ctx *ctx, u32 id,
+				  enum iob_obj_type type);
+void iob_object_put(struct iob_object *obj);
+
+void iob_object_users_get(struct iob_object *obj);
+void iob_object_users_put(struct iob_object *obj);
+
+int iob_object_destroy_user(struct iob_ctx *ctx, u32 id);
+int iob_object_destroy_kernel(struct iob_ctx *ctx, struct iob_object *obj);
+
+static inline enum iob_obj_type iob_object_type(const struct iob_object *obj)
+{
+	return obj->ops->type;
+}
+
+#endif
