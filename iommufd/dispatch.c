@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iobroker ioctl dispatch.
+ *
+ * One table, indexed by the ioctl's number minus IOMMUFD_CMD_BASE, says for
+ * each ioctl how big its structure is, how short a caller's version of it
+ * may be, and which handler serves it. The caller's structure is copied
+ * once, into an on-stack buffer big enough for any of them, with
+ * copy_struct_from_user(): a shorter structure is zero-extended, a longer
+ * one must be zero past what the kernel knows (E2BIG otherwise). Handlers
+ * then follow one shape: look up and hold the objects they need, do the
+ * work, copy the reply back, and only then publish what they created.
+ */
+#include <linux/build_bug.h>
+#include <linux/errno.h>
+#include <linux/ioctl.h>
+#include <linux/kernel.h>
+#include <linux/stddef.h>
+#include <linux/uaccess.h>
+
+#include "../uapi/iobroker/iommufd.h"
+#include "../uapi/iobroker/iommufd_test.h"
+#include "dispatch.h"
+#include "export.h"
+#include "ioctl.h"
+
+/* Big enough for the structure of any ioctl in the table. */
+union iob_ucmd_buffer {
+	struct iommu_destroy destroy;
+	struct iommu_ioas_alloc ioas_alloc;
+	struct iommu_option option;
+	struct iommu_test_cmd test;
+};
+
+#define IOB_IOCTL(_cmd, _handler, _struct, _last_v1)                          \
+	[_IOC_NR(_cmd) - IOMMUFD_CMD_BASE] = {                                 \
+		.size = sizeof(_struct) +                                      \
+			BUILD_BUG_ON_ZERO(sizeof(_struct) >                    \
+					  sizeof(union iob_ucmd_buffer)),      \
+		.min_size = offsetofend(_struct, _last_v1),                    \
+		.handler = (_handler),                                         \
+	}
+
+static const struct iob_ioctl_op iob_ioctl_ops[] = {
+	IOB_IOCTL(IOMMU_DESTROY, iob_destroy_ioctl, struct iommu_destroy, id),
+	IOB_IOCTL(IOMMU_IOAS_ALLOC, iob_ioas_alloc_ioctl,
+		  struct iommu_ioas_alloc, out_ioas_id),
+	IOB_IOCTL(IOMMU_OPTION, iob_option_ioctl, struct iommu_option, val64),
+	IOB_IOCTL(IOMMU_TEST_CMD, iob_test_ioctl, struct iommu_test_cmd, last),
+};
+
+/**
+ * iob_ioctl_table() - the dispatch table, for its tests
+ * @count: set to the number of slots
+ *
+ * Return: the table.
+ */
+const struct iob_ioctl_op *iob_ioctl_table(unsigned int *count)
+{
+	*count = ARRAY_SIZE(iob_ioctl_ops);
+	return iob_ioctl_ops;
+}
+EXPORT_SYMBOL_IOB_TEST(iob_ioctl_table);
+
+/**
+ * iob_ioctl_buffer_size() - size of the on-stack command buffer
+ *
+ * Return: the size in bytes.
+ */
+size_t iob_ioctl_buffer_size(void)
+{
+	return sizeof(union iob_ucmd_buffer);
+}
+EXPORT_SYMBOL_IOB_TEST(iob_ioctl_buffer_size);
+
+/**
+ * iob_ioctl() - serve one ioctl on a /dev/iommu file
+ * @ctx: the file's context
+ * @cmd: ioctl number
+ * @arg: the caller's structure
+ *
+ * Return: the handler's result, or -ENOTTY for a number not in the table,
+ * -EFAULT if the structure cannot be read, -EINVAL if it is shorter than
+ * its first version, -E2BIG if it has non-zero bytes the kernel does not
+ * know.
+ */
+long iob_ioctl(struct iob_ctx *ctx, unsigned int cmd, void __user *arg)
+{
+	unsigned int slot = _IOC_NR(cmd) - IOMMUFD_CMD_BASE;
+	const struct iob_ioctl_op *op;
+	union iob_ucmd_buffer buf;
+	struct iob_ucmd ucmd = {
+		.ctx = ctx,
+		.ubuffer = arg,
+		.cmd = &buf,
+	};
+	int rc;
+
+	/* Numbers below the base wrap around to a huge slot. */
+	if (slot >= ARRAY_SIZE(iob_ioctl_ops))
+		return -ENOTTY;
+	op = &iob_ioctl_ops[slot];
+	/* Other types, or numbers with a size or direction, are not ours. */
+	if (!op->handler || cmd != _IO(IOMMUFD_TYPE, _IOC_NR(cmd)))
+		return -ENOTTY;
+
+	if (get_user(ucmd.user_size, (u32 __user *)arg))
+		return -EFAULT;
+	if (ucmd.user_size < op->min_size)
+		return -EINVAL;
+	rc = copy_struct_from_user(&buf, op->size, arg, ucmd.user_size);
+	if (rc)
+		return rc;
+	return op->handler(&ucmd);
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iobroker: the iommufd object model on IBM POWER's sPAPR TCE IOMMU.
+ *
+ * This file is the module's front: the /dev/iommu misc device, whose every
+ * open file gets its own object context, and the debugfs directory.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+
+#include "ioctl.h"
+#include "object.h"
+
+static int iob_fops_open(struct inode *inode, struct file *file)
+{
+	struct iob_ctx *ctx;
+
+	ctx = iob_ctx_alloc();
+	if (!ctx)
+		return -ENOMEM;
+	ctx->file = file;
+	file->private_data = ctx;
+	return 0;
+}
+
+static int iob_fops_release(struct inode *inode, struct file *file)
+{
+	iob_ctx_destroy(file->private_data);
+	return 0;
+}
+
+static long iob_fops_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	return iob_ioctl(file->private_data, cmd, (void __user *)arg);
+}
+
+static const struct file_operations iob_fops = {
+	.owner = THIS_MODULE,
+	.open = iob_fops_open,
+	.release = iob_fops_release,
+	.unlocked_ioctl = iob_fops_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice iob_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "iommu",
+	.nodename = "iommu",
+	.mode = 0660,
+	.fops = &iob_fops,
+};
+
+static struct dentry *iob_debugfs;
+
+static int iob_objects_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "%ld\n", iob_objects_alive());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(iob_objects);
+
+static int __init iob_init(void)
+{
+	int rc;
+
+	rc = misc_register(&iob_misc);
+	if (rc) {
+		pr_err("cannot register /dev/iommu (%d); is the kernel's own iommufd loaded?\n",
+		       rc);
+		return rc;
+	}
+	iob_debugfs = debugfs_create_dir("iobroker", NULL);
+	debugfs_create_file("objects", 0400, iob_debugfs, NULL,
+			    &iob_objects_fops);
+	return 0;
+}
+
+static void __exit iob_exit(void)
+{
+	debugfs_remove_recursive(iob_debugfs);
+	misc_deregister(&iob_misc);
+}
+
+module_init(iob_init);
+module_exit(iob_exit);
+
+MODULE_DESCRIPTION("iommufd object model for the sPAPR TCE IOMMU");
+MODULE_LICENSE("GPL");
