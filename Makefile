@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# iobroker
+#
+#   make run          boot the test guest and watch the module at work
+#   make check        lint plus the whole test suite in the guest
+#   make guest RUN='command' [FILES=dir]
+#                     boot the guest with the modules loaded, copy dir
+#                     into it and run command there
+#   make lint         checkpatch --strict, sparse, W=1, kernel-doc
+#   make              build the modules for the test guest's kernel
+#   make KDIR=/lib/modules/$(uname -r)/build
+#                     build iobroker.ko for another kernel, e.g. on a
+#                     ppc64le host
+#   make clean
+#
+# The first three install what is missing (Debian packages) and build the
+# guest kernel once into ~/.cache/iobroker (IOBROKER_CACHE to move it).
+
+RIG := selftests/rig
+CROSS := powerpc64le-linux-gnu-
+
+ifneq ($(KDIR),)
+
+# A kernel the caller names, built with that kernel's own toolchain.
+all modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+else
+
+all modules: deps
+	@kb=$$($(RIG)/kernel.sh debug) && \
+	$(MAKE) -C $$kb M=$(CURDIR) ARCH=powerpc CROSS_COMPILE=$(CROSS) \
+		IOBROKER_TEST=y modules
+
+endif
+
+deps:
+	@$(RIG)/deps.sh
+
+check: deps
+	@$(RIG)/rig.sh check
+
+run: deps
+	@$(RIG)/rig.sh run
+
+guest: deps
+	@RUN="$(RUN)" FILES="$(FILES)" $(RIG)/rig.sh guest
+
+lint: deps
+	@$(RIG)/lint.sh
+
+clean:
+	rm -rf build
+	rm -f *.ko *.o *.mod *.mod.c .*.cmd Module.symvers modules.order
+	find iommufd selftests/kmod \( -name '*.o' -o -name '.*.cmd' \) -delete
+
+.PHONY: all modules deps check run guest lint clean

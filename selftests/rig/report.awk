@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Turn a guest run into a verdict. Reads result streams framed by @@iob
+# markers (the host's lint, the guest's result channel) and, last, the
+# kernel console; counts every test case and fails on anything the kernel
+# reported. Prints the failures and a last line "N passed, N failed".
+#
+#   awk -v qemu_status=N -f report.awk [lint.log] results.log console.log
+
+function flunk(why) {
+	failed++
+	fails[failed] = why
+}
+
+function end_block(status,    ran) {
+	ran = oks + noks
+	if (kind == "tap" || kind == "ktap") {
+		if (status == "missing")
+			flunk(name ": no results (suite did not run)")
+		else if (plan < 0)
+			flunk(name ": no test plan printed (" status ")")
+		else if (ran != plan)
+			flunk(name ": " ran " of " plan " planned cases reported (" status ")")
+		else if (status != "exit=0" && noks == 0)
+			flunk(name ": ended with " status)
+	} else if (kind == "text") {
+		if (status == "exit=0")
+			passed++
+		else
+			flunk(name ": ended with " status)
+	} else if (kind == "kmemleak") {
+		if (leaks)
+			flunk("kmemleak: " leaks " unreferenced object(s) after the tests")
+	}
+	kind = ""
+}
+
+BEGIN {
+	passed = 0; failed = 0; done = 0; kind = ""
+}
+
+# --- result channel ---------------------------------------------------
+FILENAME != ARGV[ARGC - 1] {
+	sub(/\r$/, "")
+	if ($0 ~ /^@@iob:begin /) {
+		kind = $2; name = $3; oks = 0; noks = 0; plan = -1; leaks = 0
+		next
+	}
+	if ($0 ~ /^@@iob:end /) {
+		if (kind != "")
+			end_block($3)
+		next
+	}
+	if ($0 ~ /^@@iob:error /) {
+		flunk("guest: " substr($0, 13))
+		next
+	}
+	if ($0 ~ /^@@iob:done/) {
+		done = 1
+		next
+	}
+	if (kind == "tap") {
+		if ($0 ~ /^ok [0-9]+ /) {
+			oks++
+			if ($0 ~ /# (SKIP|XFAIL)/)
+				flunk(name ": " $0 " (skipping is not passing)")
+			else
+				passed++
+		} else if ($0 ~ /^not ok [0-9]+ /) {
+			noks++
+			flunk(name ": " $0)
+		} else if ($0 ~ /^1\.\.[0-9]+$/) {
+			plan = substr($0, 4) + 0
+		}
+	} else if (kind == "ktap") {
+		if ($0 ~ /^    ok [0-9]+ /) {
+			oks++
+			if ($0 ~ /# (SKIP|XFAIL)/)
+				flunk(name ": " $0 " (skipping is not passing)")
+			else
+				passed++
+		} else if ($0 ~ /^    not ok [0-9]+ /) {
+			noks++
+			flunk(name ": " $0)
+		} else if ($0 ~ /^    1\.\.[0-9]+$/) {
+			plan = substr($0, 8) + 0
+		}
+	} else if (kind == "kmemleak") {
+		if ($0 ~ /unreferenced object/)
+			leaks++
+	}
+	next
+}
+
+# --- kernel console ---------------------------------------------------
+{
+	sub(/\r$/, "")
+	if ($0 ~ /(WARNING:|BUG:|Oops|Kernel panic|UBSAN:|Unable to handle|general protection|INFO: task .* blocked|rcu_.* stall|kmemleak: .*(suspected memory leak|disabled)|possible recursive locking|circular locking|inconsistent lock state|suspicious RCU usage)/) {
+		reports++
+		flunk("kernel: " $0)
+	} else if ($0 ~ /Call Trace:/) {
+		traces++
+	}
+}
+
+END {
+	if (kind != "")
+		flunk(name ": output ends inside the step (guest died)")
+	if (!done)
+		flunk("guest did not finish its plan (crash, panic or timeout)")
+	if (qemu_status == 124)
+		flunk("qemu timed out")
+	else if (qemu_status != 0)
+		flunk("qemu exited with status " qemu_status)
+	if (traces && !reports)
+		flunk("kernel: stack dump in the console log")
+	for (i = 1; i <= failed && i <= 60; i++)
+		print "FAIL: " fails[i]
+	if (failed > 60)
+		print "FAIL: ... and " failed - 60 " more"
+	print passed " passed, " failed " failed"
+	exit failed ? 1 : 0
+}
