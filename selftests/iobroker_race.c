@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Races on the object store, each bounded in time: threads destroy objects
+ * while others look them up, hold them, build on them, or destroy them the
+ * kernel-owner way. Every call must end in one of the errnos the contract
+ * allows, and once the file is closed every object must be gone. The
+ * kernel side (KASAN, lockdep, kmemleak) is watched by the rig.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+
+#include "iob_utils.h"
+
+#define RACE_SECONDS 3
+#define MAX_ID 48
+
+struct race {
+	int fd;
+	atomic_int stop;
+	atomic_long ops;
+	atomic_long unexpected;
+	atomic_long busy;
+	atomic_long destroyed;
+};
+
+struct worker {
+	pthread_t thread;
+	struct race *race;
+	unsigned int seed;
+};
+
+static void note(struct race *r, const char *what, int rc)
+{
+	atomic_fetch_add(&r->unexpected, 1);
+	fprintf(stderr, "# unexpected: %s -> %s\n", what, strerror(rc));
+}
+
+static __u32 pick(struct worker *w)
+{
+	return 1 + rand_r(&w->seed) % MAX_ID;
+}
+
+static void *creator(void *arg)
+{
+	struct worker *w = arg;
+	struct race *r = w->race;
+	int rc;
+
+	while (!atomic_load(&r->stop)) {
+		if (rand_r(&w->seed) % 2)
+			rc = iob_ioas_alloc(r->fd, NULL);
+		else
+			rc = iob_dep_alloc(r->fd, pick(w), NULL);
+		/* A dependency target may vanish; the ID space may fill. */
+		if (rc && rc != ENOENT && rc != ENOSPC)
+			note(r, "create", rc);
+		atomic_fetch_add(&r->ops, 1);
+	}
+	return NULL;
+}
+
+static void *destroyer(void *arg)
+{
+	struct worker *w = arg;
+	struct race *r = w->race;
+	int rc;
+
+	while (!atomic_load(&r->stop)) {
+		rc = iob_destroy(r->fd, pick(w));
+		if (rc == EBUSY)
+			atomic_fetch_add(&r->busy, 1);
+		else if (!rc)
+			atomic_fetch_add(&r->destroyed, 1);
+		else if (rc != ENOENT)
+			note(r, "destroy", rc);
+		atomic_fetch_add(&r->ops, 1);
+	}
+	return NULL;
+}
+
+static void *looker(void *arg)
+{
+	struct worker *w = arg;
+	struct race *r = w->race;
+	__u64 val;
+	int rc;
+
+	while (!atomic_load(&r->stop)) {
+		if (rand_r(&w->seed) % 2)
+			rc = iob_option_get(r->fd, IOMMU_OPTION_HUGE_PAGES,
+					    pick(w), &val);
+		else
+			rc = iob_hold(r->fd, pick(w), 0);
+		if (rc && rc != ENOENT)
+			note(r, "lookup", rc);
+		atomic_fetch_add(&r->ops, 1);
+	}
+	return NULL;
+}
+
+static void *kernel_destroyer(void *arg)
+{
+	struct worker *w = arg;
+	struct race *r = w->race;
+	int rc;
+
+	while (!atomic_load(&r->stop)) {
+		rc = iob_kernel_destroy(r->fd, pick(w));
+		if (!rc)
+			atomic_fetch_add(&r->destroyed, 1);
+		else if (rc == EBUSY)
+			atomic_fetch_add(&r->busy, 1);
+		else if (rc != ENOENT)
+			note(r, "kernel destroy", rc);
+		atomic_fetch_add(&r->ops, 1);
+	}
+	return NULL;
+}
+
+static void *holder(void *arg)
+{
+	struct worker *w = arg;
+	struct race *r = w->race;
+	int rc;
+
+	while (!atomic_load(&r->stop)) {
+		rc = iob_hold(r->fd, pick(w), rand_r(&w->seed) % 3);
+		if (rc && rc != ENOENT)
+			note(r, "hold", rc);
+		atomic_fetch_add(&r->ops, 1);
+	}
+	return NULL;
+}
+
+/* Run the workers for RACE_SECONDS, then report; returns unexpected. */
+static long run_race(struct race *r, void *(**fns)(void *), int n,
+		     const char *name)
+{
+	struct worker w[16];
+	int i;
+
+	atomic_store(&r->stop, 0);
+	for (i = 0; i < n; i++) {
+		w[i].race = r;
+		w[i].seed = 0x1234567 + i * 7919;
+		if (pthread_create(&w[i].thread, NULL, fns[i], &w[i]))
+			return -1;
+	}
+	sleep(RACE_SECONDS);
+	atomic_store(&r->stop, 1);
+	for (i = 0; i < n; i++)
+		pthread_join(w[i].thread, NULL);
+	ksft_print_msg("%s: %ld operations, %ld destroyed, %ld EBUSY\n", name,
+		       atomic_load(&r->ops), atomic_load(&r->destroyed),
+		       atomic_load(&r->busy));
+	return atomic_load(&r->unexpected);
+}
+
+FIXTURE(race) {
+	struct race r;
+	long baseline;
+};
+
+FIXTURE_SETUP(race)
+{
+	memset(&self->r, 0, sizeof(self->r));
+	self->baseline = iob_global_objects();
+	ASSERT_LE(0, self->baseline);
+	self->r.fd = iob_open();
+	ASSERT_LE(0, self->r.fd);
+}
+
+FIXTURE_TEARDOWN(race)
+{
+	close(self->r.fd);
+	EXPECT_EQ(self->baseline, iob_global_objects());
+}
+
+TEST_F_TIMEOUT(race, destroy_against_lookup, 60)
+{
+	void *(*fns[])(void *) = { creator, creator, destroyer, destroyer,
+				   looker, looker };
+
+	EXPECT_EQ(0, run_race(&self->r, fns, ARRAY_SIZE(fns),
+			      "destroy against lookup"));
+	EXPECT_LT(1000, atomic_load(&self->r.ops));
+	EXPECT_LT(0, atomic_load(&self->r.destroyed));
+}
+
+TEST_F_TIMEOUT(race, kernel_destroy_against_holders, 60)
+{
+	void *(*fns[])(void *) = { creator, creator, kernel_destroyer,
+				   kernel_destroyer, holder, holder, looker,
+				   destroyer };
+
+	EXPECT_EQ(0, run_race(&self->r, fns, ARRAY_SIZE(fns),
+			      "kernel destroy against holders"));
+	EXPECT_LT(0, atomic_load(&self->r.destroyed));
+}
+
+struct closer_arg {
+	atomic_int stop;
+	atomic_long files;
+	atomic_long unexpected;
+};
+
+/* Open a file, fill it with a little graph, close it; again and again. */
+static void *open_fill_close(void *arg)
+{
+	struct closer_arg *c = arg;
+	__u32 id;
+	int fd, i, rc;
+
+	while (!atomic_load(&c->stop)) {
+		fd = iob_open();
+		if (fd < 0) {
+			atomic_fetch_add(&c->unexpected, 1);
+			continue;
+		}
+		rc = iob_ioas_alloc(fd, &id);
+		for (i = 0; !rc && i < 20; i++)
+			rc = iob_dep_alloc(fd, i % 3 ? id : 1, &id);
+		if (rc)
+			atomic_fetch_add(&c->unexpected, 1);
+		close(fd);
+		atomic_fetch_add(&c->files, 1);
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(race, many_files_open_and_close, 60)
+{
+	struct closer_arg c = {};
+	pthread_t t[4];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, open_fill_close, &c));
+	sleep(RACE_SECONDS);
+	atomic_store(&c.stop, 1);
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	ksft_print_msg("many files: %ld files filled and closed\n",
+		       atomic_load(&c.files));
+	EXPECT_EQ(0, atomic_load(&c.unexpected));
+	EXPECT_LT(10, atomic_load(&c.files));
+}
+
+TEST_HARNESS_MAIN
