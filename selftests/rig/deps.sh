@@ -56,8 +56,8 @@ if [ ! -x "$bb" ]; then
 	fi
 	[ -n "$updated" ] || apt_update
 	tmp=$(mktemp -d)
-	chmod 755 "$tmp"
-	(cd "$tmp" && $sudo apt-get download -qq busybox-static:ppc64el >&2)
+	(cd "$tmp" && $sudo apt-get download -qq -o APT::Sandbox::User=root \
+		busybox-static:ppc64el >&2)
 	mkdir -p "$cache/busybox.tmp"
 	dpkg-deb -x "$tmp"/busybox-static_*_ppc64el.deb "$cache/busybox.tmp"
 	rm -rf "$tmp" "$cache/busybox"

@@ -93,6 +93,12 @@ static void open_results(void)
 	dup2(fd, 2);
 	if (fd > 2)
 		close(fd);
+	/* Steps read nothing; the kernel's console is not their input. */
+	fd = open("/dev/null", O_RDONLY);
+	if (fd > 0) {
+		dup2(fd, 0);
+		close(fd);
+	}
 	out = stdout;
 	setvbuf(out, NULL, _IOLBF, 0);
 }
@@ -173,7 +179,8 @@ static void do_run(const char *kind, char **argv)
 	int status = 0;
 	pid_t pid, got;
 
-	say("@@iob:begin %s %s\n", kind, name);
+	/* A shell command's output is for people, like a text step's. */
+	say("@@iob:begin %s %s\n", strcmp(kind, "sh") ? kind : "text", name);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	pid = fork();
 	if (pid == 0) {
@@ -297,7 +304,7 @@ int main(void)
 	while (wait(NULL) > 0)
 		;
 
-	plan = fopen(PLAN, "r");
+	plan = fopen(PLAN, "re");
 	if (!plan) {
 		say("@@iob:error no plan: %s\n", strerror(errno));
 		power_off();

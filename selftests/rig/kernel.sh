@@ -83,4 +83,11 @@ done | grep -q x && bad=1
 kmake -j"$jobs" >&2
 touch "$out/.built"
 log "built $out"
+
+# Keep this build and the one before it of the same flavour; older ones
+# and other kernel versions' sources are only taking space.
+ls -dt "$cache/kernel/$name"-* | tail -n +3 | xargs rm -rf
+for d in "$cache"/src/linux-source-*; do
+	[ "$d" = "$src" ] || rm -rf "$d"
+done
 echo "$out"

@@ -3,7 +3,8 @@
 #
 # Static checks, as a TAP stream framed for the rig's report:
 #   checkpatch.pl --strict on every C file of the project
-#   sparse (C=2) and W=1 on a full build of both modules
+#   sparse (C=2) and W=1 on a full build of both modules, and W=1 on a
+#   production build (no test exports, no test module)
 #   kernel-doc -Wall on the kernel code and the uapi headers
 #   every uapi header compiles on its own as C90
 # Exits non-zero if any check fails.
@@ -53,6 +54,13 @@ do_sparse_w1() {
 		grep -E 'warning|error|sparse' || true
 }
 
+do_production_w1() {
+	make -s -C "$tmp/src" clean >/dev/null 2>&1
+	make -s -C "$kb" M="$tmp/src" ARCH=powerpc CROSS_COMPILE=$cross \
+		W=1 modules 2>&1 | grep -E 'warning|error' || true
+	[ -f "$tmp/src/iobroker.ko" ] && [ ! -f "$tmp/src/iobroker_test.ko" ]
+}
+
 do_kernel_doc() {
 	cd "$top" && "$ksrc/scripts/kernel-doc" -none -Wall \
 		iommufd/*.c iommufd/*.h uapi/iobroker/*.h selftests/kmod/*.c
@@ -67,9 +75,10 @@ do_uapi_c90() {
 
 echo "@@iob:begin tap lint"
 echo "TAP version 13"
-echo "1..4"
+echo "1..5"
 check checkpatch do_checkpatch
 check sparse_and_w1 do_sparse_w1
+check production_w1 do_production_w1
 check kernel_doc do_kernel_doc
 check uapi_headers_c90 do_uapi_c90
 echo "@@iob:end lint exit=$failed"

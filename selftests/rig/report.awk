@@ -59,31 +59,20 @@ FILENAME != ARGV[ARGC - 1] {
 		done = 1
 		next
 	}
-	if (kind == "tap") {
-		if ($0 ~ /^ok [0-9]+ /) {
+	if (kind == "tap" || kind == "ktap") {
+		# KUnit's cases sit one level (four spaces) inside the suite.
+		ind = kind == "ktap" ? "    " : ""
+		if ($0 ~ "^" ind "ok [0-9]+ ") {
 			oks++
 			if ($0 ~ /# (SKIP|XFAIL)/)
 				flunk(name ": " $0 " (skipping is not passing)")
 			else
 				passed++
-		} else if ($0 ~ /^not ok [0-9]+ /) {
+		} else if ($0 ~ "^" ind "not ok [0-9]+ ") {
 			noks++
 			flunk(name ": " $0)
-		} else if ($0 ~ /^1\.\.[0-9]+$/) {
-			plan = substr($0, 4) + 0
-		}
-	} else if (kind == "ktap") {
-		if ($0 ~ /^    ok [0-9]+ /) {
-			oks++
-			if ($0 ~ /# (SKIP|XFAIL)/)
-				flunk(name ": " $0 " (skipping is not passing)")
-			else
-				passed++
-		} else if ($0 ~ /^    not ok [0-9]+ /) {
-			noks++
-			flunk(name ": " $0)
-		} else if ($0 ~ /^    1\.\.[0-9]+$/) {
-			plan = substr($0, 8) + 0
+		} else if ($0 ~ "^" ind "1\\.\\.[0-9]+$") {
+			plan = substr($0, length(ind) + 4) + 0
 		}
 	} else if (kind == "kmemleak") {
 		if ($0 ~ /unreferenced object/)

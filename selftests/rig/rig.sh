@@ -30,7 +30,7 @@ log "building modules"
 make -s -C "$kb" M="$top" ARCH=powerpc CROSS_COMPILE=$cross \
 	IOBROKER_TEST=y modules >&2
 log "building selftests and init"
-make -s -C "$top/selftests" O="$out/guest" KSRC="$ksrc" >&2
+make -s -C "$top/selftests" O="$out/userspace" KSRC="$ksrc" >&2
 
 # --- plan ---------------------------------------------------------------
 rm -rf "$run"
@@ -54,7 +54,7 @@ check)
 		echo "kmemleak-clear"
 		load_modules
 		for s in $suites; do echo "kunit $s"; done
-		for t in $tests; do echo "tap $t 900 /bin/$t"; done
+		for t in $tests; do echo "tap $t 300 /bin/$t"; done
 		echo "text iobroker_demo 300 /bin/iobroker_demo"
 		unload_modules
 		echo "kmemleak"
@@ -87,12 +87,12 @@ spec=$run/initramfs.spec
 		echo "dir $d 0755 0 0"
 	done
 	echo "nod /dev/console 0600 0 0 c 5 1"
-	echo "file /init $out/guest/init 0755 0 0"
+	echo "file /init $out/userspace/init 0755 0 0"
 	echo "file /bin/busybox $cache/busybox/bin/busybox 0755 0 0"
 	for m in iobroker iobroker_test; do
 		echo "file /lib/modules/$m.ko $top/$m.ko 0644 0 0"
 	done
-	for p in "$out"/guest/bin/*; do
+	for p in "$out"/userspace/bin/*; do
 		echo "file /bin/$(basename "$p") $p 0755 0 0"
 	done
 	echo "file /etc/iobroker/plan $plan 0644 0 0"
@@ -131,13 +131,14 @@ log "booting the guest ($mode); console log: $run/console.log"
 : >"$run/console.log"
 set +e
 timeout --foreground "$timeout" qemu-system-ppc64 \
-	-M pseries -cpu power9 -smp 2 -m 4G \
+	-M pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off \
+	-cpu power9 -smp 2 -m 4G \
 	-nodefaults -display none -monitor none -no-reboot \
 	-serial "file:$run/console.log" -serial "file:$run/results.log" \
 	-device spapr-pci-host-bridge,index=1,id=phb1 \
 	-device edu,bus=phb1.0,addr=0x1 \
 	-kernel "$kb/vmlinux" -initrd "$run/initramfs.cpio" \
-	-append "console=hvc0 panic_on_warn=1 panic=-1 oops=panic iobroker.mode=$mode" \
+	-append "console=hvc0 panic_on_warn=1 panic=-1 oops=panic hung_task_panic=1 softlockup_panic=1 iobroker.mode=$mode" \
 	</dev/null &
 qpid=$!
 tail -n +1 -f --pid=$qpid "$run/results.log" | awk -v verbose=$verbose -f "$rig/live.awk"
