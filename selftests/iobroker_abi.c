@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "kselftest_harness.h"
 
@@ -97,6 +98,26 @@ TEST(layout_matches_linux_6_12)
 	/* The list is not allowed to shrink to nothing by accident. */
 	ASSERT_LT(100, i);
 	ASSERT_EQ(0, bad);
+}
+
+TEST(device_node)
+{
+	struct stat st;
+	int a, b;
+
+	ASSERT_EQ(0, stat(IOB_DEV, &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	/* Like upstream: root only unless an administrator says otherwise. */
+	EXPECT_EQ(0660, st.st_mode & 07777);
+	/* Every open is its own context. */
+	a = iob_open();
+	b = iob_open();
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	EXPECT_EQ(0, iob_ioas_alloc(a, NULL));
+	EXPECT_EQ(0, fd_objects(b));
+	close(a);
+	close(b);
 }
 
 TEST_F(abi, unknown_numbers_are_enotty)

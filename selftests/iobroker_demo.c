@@ -65,10 +65,11 @@ int main(void)
 	printf("Opened %s: a fresh, empty object context.\n\n", IOB_DEV);
 
 	printf("IO address spaces get the lowest free ID, starting at 1:\n");
-	step(0, iob_ioas_alloc(fd, &ioas1), "IOMMU_IOAS_ALLOC");
-	printf("  %-56s    IOAS %u\n", "", ioas1);
-	step(0, iob_ioas_alloc(fd, &ioas2), "IOMMU_IOAS_ALLOC");
-	printf("  %-56s    IOAS %u\n\n", "", ioas2);
+	rc = iob_ioas_alloc(fd, &ioas1);
+	step(0, rc, "IOMMU_IOAS_ALLOC gives IOAS %u", ioas1);
+	rc = iob_ioas_alloc(fd, &ioas2);
+	step(0, rc, "IOMMU_IOAS_ALLOC gives IOAS %u", ioas2);
+	printf("\n");
 
 	printf("Options are per IOAS or per file:\n");
 	rc = iob_option_get(fd, IOMMU_OPTION_HUGE_PAGES, ioas1, &val);

@@ -20,39 +20,60 @@ static double now_ms(void)
 	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
-struct holder {
+/* One ioctl running in another thread: a hold, or a kernel destroy. */
+struct bg {
 	pthread_t thread;
 	int fd;
 	__u32 id;
-	__u32 msec;
-	__u32 held;
-	int rc;
+	__u32 msec;		/* for a hold */
+	int kernel_destroy;
+	__u32 held;		/* set by the kernel once the hold is on */
+	int rc;			/* -1 while the call runs */
 };
 
-static void *hold_thread(void *arg)
+static void *bg_thread(void *arg)
 {
-	struct holder *h = arg;
+	struct bg *b = arg;
+	int rc;
 
-	__atomic_store_n(&h->rc, iob_hold_flag(h->fd, h->id, h->msec,
-					       &h->held), __ATOMIC_RELEASE);
+	if (b->kernel_destroy)
+		rc = iob_kernel_destroy(b->fd, b->id);
+	else
+		rc = iob_hold_flag(b->fd, b->id, b->msec, &b->held);
+	__atomic_store_n(&b->rc, rc, __ATOMIC_RELEASE);
 	return NULL;
 }
 
-/* Start holding @id from another thread; returns once the hold is on. */
-static int hold_start(struct holder *h, int fd, __u32 id, __u32 msec)
+static int bg_running(struct bg *b)
 {
-	h->fd = fd;
-	h->id = id;
-	h->msec = msec;
-	h->held = 0;
-	h->rc = -1;
-	if (pthread_create(&h->thread, NULL, hold_thread, h))
+	return __atomic_load_n(&b->rc, __ATOMIC_ACQUIRE) == -1;
+}
+
+static int bg_start(struct bg *b, int fd, __u32 id)
+{
+	b->fd = fd;
+	b->id = id;
+	b->held = 0;
+	b->rc = -1;
+	return pthread_create(&b->thread, NULL, bg_thread, b);
+}
+
+static int bg_join(struct bg *b)
+{
+	pthread_join(b->thread, NULL);
+	return b->rc;
+}
+
+/* Hold @id from another thread; returns once the hold is on. */
+static int hold_start(struct bg *b, int fd, __u32 id, __u32 msec)
+{
+	b->kernel_destroy = 0;
+	b->msec = msec;
+	if (bg_start(b, fd, id))
 		return -1;
-	/* The kernel sets held; rc is set when the ioctl returns. */
-	while (!__atomic_load_n(&h->held, __ATOMIC_ACQUIRE) &&
-	       __atomic_load_n(&h->rc, __ATOMIC_ACQUIRE) == -1)
+	while (!__atomic_load_n(&b->held, __ATOMIC_ACQUIRE) && bg_running(b))
 		usleep(1000);
-	return __atomic_load_n(&h->held, __ATOMIC_ACQUIRE) ? 0 : h->rc;
+	return __atomic_load_n(&b->held, __ATOMIC_ACQUIRE) ? 0 : b->rc;
 }
 
 FIXTURE(life) {
@@ -256,7 +277,7 @@ TEST_F(life, shared_file_lives_until_last_close)
 
 TEST_F(life, destroy_while_held_is_ebusy)
 {
-	struct holder h;
+	struct bg h;
 	__u32 ioas;
 	__u64 val;
 
@@ -266,14 +287,13 @@ TEST_F(life, destroy_while_held_is_ebusy)
 	EXPECT_EQ(EBUSY, iob_destroy(self->fd, ioas));
 	EXPECT_EQ(0, iob_option_get(self->fd, IOMMU_OPTION_HUGE_PAGES, ioas,
 				    &val));
-	pthread_join(h.thread, NULL);
-	EXPECT_EQ(0, h.rc);
+	EXPECT_EQ(0, bg_join(&h));
 	EXPECT_EQ(0, iob_destroy(self->fd, ioas));
 }
 
 TEST_F(life, kernel_destroy_waits_for_holders)
 {
-	struct holder h;
+	struct bg h;
 	__u32 obj;
 	__u64 val;
 	double t0, t1;
@@ -285,58 +305,34 @@ TEST_F(life, kernel_destroy_waits_for_holders)
 	EXPECT_EQ(0, iob_kernel_destroy(self->fd, obj));
 	t1 = now_ms();
 	EXPECT_LE(1000.0, t1 - t0);
-	pthread_join(h.thread, NULL);
-	EXPECT_EQ(0, h.rc);
+	EXPECT_EQ(0, bg_join(&h));
 	EXPECT_EQ(ENOENT, iob_destroy(self->fd, obj));
 	EXPECT_EQ(ENOENT, iob_option_get(self->fd, IOMMU_OPTION_HUGE_PAGES,
 					 obj, &val));
 }
 
-struct kdestroyer {
-	pthread_t thread;
-	int fd;
-	__u32 id;
-	int rc;
-	int done;
-};
-
-static void *kdestroy_thread(void *arg)
-{
-	struct kdestroyer *k = arg;
-
-	k->rc = iob_kernel_destroy(k->fd, k->id);
-	__atomic_store_n(&k->done, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
 TEST_F(life, lookups_fail_while_kernel_destroy_waits)
 {
-	struct kdestroyer k = { .rc = -1 };
-	struct holder h;
+	struct bg h, k = { .kernel_destroy = 1 };
 	__u32 obj;
 	int i, gone = 0;
 
 	ASSERT_EQ(0, iob_dep_alloc(self->fd, 0, &obj));
 	ASSERT_EQ(0, hold_start(&h, self->fd, obj, 1500));
-	k.fd = self->fd;
-	k.id = obj;
-	ASSERT_EQ(0, pthread_create(&k.thread, NULL, kdestroy_thread, &k));
+	ASSERT_EQ(0, bg_start(&k, self->fd, obj));
 	/*
 	 * Once the destroyer waits, new lookups no longer find the object,
 	 * while userspace DESTROY keeps failing as the object is in use.
 	 */
-	for (i = 0; i < 1000 && !gone &&
-	     !__atomic_load_n(&k.done, __ATOMIC_ACQUIRE); i++) {
+	for (i = 0; i < 1000 && !gone && bg_running(&k); i++) {
 		usleep(1000);
 		gone = iob_hold(self->fd, obj, 0) == ENOENT;
 	}
 	EXPECT_TRUE(gone);
 	EXPECT_EQ(EBUSY, iob_destroy(self->fd, obj));
-	EXPECT_EQ(0, __atomic_load_n(&k.done, __ATOMIC_ACQUIRE));
-	pthread_join(h.thread, NULL);
-	pthread_join(k.thread, NULL);
-	EXPECT_EQ(0, h.rc);
-	EXPECT_EQ(0, k.rc);
+	EXPECT_TRUE(bg_running(&k));
+	EXPECT_EQ(0, bg_join(&h));
+	EXPECT_EQ(0, bg_join(&k));
 	EXPECT_EQ(ENOENT, iob_destroy(self->fd, obj));
 }
 

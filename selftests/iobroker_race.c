@@ -28,117 +28,106 @@ struct race {
 	atomic_long destroyed;
 };
 
+struct worker;
+
+/*
+ * What a worker does over and over: one call, and which failures the
+ * contract allows for it. EBUSY is counted apart, success of a destroy
+ * action as a destroyed object.
+ */
+struct action {
+	const char *name;
+	int (*call)(struct worker *w);
+	int allowed[2];
+	int destroys;
+};
+
 struct worker {
 	pthread_t thread;
 	struct race *race;
+	const struct action *action;
 	unsigned int seed;
 };
-
-static void note(struct race *r, const char *what, int rc)
-{
-	atomic_fetch_add(&r->unexpected, 1);
-	fprintf(stderr, "# unexpected: %s -> %s\n", what, strerror(rc));
-}
 
 static __u32 pick(struct worker *w)
 {
 	return 1 + rand_r(&w->seed) % MAX_ID;
 }
 
-static void *creator(void *arg)
+static int create(struct worker *w)
 {
-	struct worker *w = arg;
-	struct race *r = w->race;
-	int rc;
-
-	while (!atomic_load(&r->stop)) {
-		if (rand_r(&w->seed) % 2)
-			rc = iob_ioas_alloc(r->fd, NULL);
-		else
-			rc = iob_dep_alloc(r->fd, pick(w), NULL);
-		/* A dependency target may vanish; the ID space may fill. */
-		if (rc && rc != ENOENT && rc != ENOSPC)
-			note(r, "create", rc);
-		atomic_fetch_add(&r->ops, 1);
-	}
-	return NULL;
+	if (rand_r(&w->seed) % 2)
+		return iob_ioas_alloc(w->race->fd, NULL);
+	return iob_dep_alloc(w->race->fd, pick(w), NULL);
 }
 
-static void *destroyer(void *arg)
+static int destroy(struct worker *w)
+{
+	return iob_destroy(w->race->fd, pick(w));
+}
+
+static int lookup(struct worker *w)
+{
+	__u64 val;
+
+	if (rand_r(&w->seed) % 2)
+		return iob_option_get(w->race->fd, IOMMU_OPTION_HUGE_PAGES,
+				      pick(w), &val);
+	return iob_hold(w->race->fd, pick(w), 0);
+}
+
+static int kernel_destroy(struct worker *w)
+{
+	return iob_kernel_destroy(w->race->fd, pick(w));
+}
+
+static int hold(struct worker *w)
+{
+	return iob_hold(w->race->fd, pick(w), rand_r(&w->seed) % 3);
+}
+
+/* A dependency target may vanish, and the ID space may fill up. */
+static const struct action creator = {
+	"create", create, { ENOENT, ENOSPC }, 0
+};
+
+static const struct action destroyer = {
+	"destroy", destroy, { ENOENT, EBUSY }, 1
+};
+
+static const struct action looker = { "lookup", lookup, { ENOENT }, 0 };
+
+static const struct action kdestroyer = {
+	"kernel destroy", kernel_destroy, { ENOENT, EBUSY }, 1
+};
+
+static const struct action holder = { "hold", hold, { ENOENT }, 0 };
+
+static void *work(void *arg)
 {
 	struct worker *w = arg;
+	const struct action *a = w->action;
 	struct race *r = w->race;
 	int rc;
 
 	while (!atomic_load(&r->stop)) {
-		rc = iob_destroy(r->fd, pick(w));
+		rc = a->call(w);
+		atomic_fetch_add(&r->ops, 1);
 		if (rc == EBUSY)
 			atomic_fetch_add(&r->busy, 1);
-		else if (!rc)
+		if (!rc && a->destroys)
 			atomic_fetch_add(&r->destroyed, 1);
-		else if (rc != ENOENT)
-			note(r, "destroy", rc);
-		atomic_fetch_add(&r->ops, 1);
-	}
-	return NULL;
-}
-
-static void *looker(void *arg)
-{
-	struct worker *w = arg;
-	struct race *r = w->race;
-	__u64 val;
-	int rc;
-
-	while (!atomic_load(&r->stop)) {
-		if (rand_r(&w->seed) % 2)
-			rc = iob_option_get(r->fd, IOMMU_OPTION_HUGE_PAGES,
-					    pick(w), &val);
-		else
-			rc = iob_hold(r->fd, pick(w), 0);
-		if (rc && rc != ENOENT)
-			note(r, "lookup", rc);
-		atomic_fetch_add(&r->ops, 1);
-	}
-	return NULL;
-}
-
-static void *kernel_destroyer(void *arg)
-{
-	struct worker *w = arg;
-	struct race *r = w->race;
-	int rc;
-
-	while (!atomic_load(&r->stop)) {
-		rc = iob_kernel_destroy(r->fd, pick(w));
-		if (!rc)
-			atomic_fetch_add(&r->destroyed, 1);
-		else if (rc == EBUSY)
-			atomic_fetch_add(&r->busy, 1);
-		else if (rc != ENOENT)
-			note(r, "kernel destroy", rc);
-		atomic_fetch_add(&r->ops, 1);
-	}
-	return NULL;
-}
-
-static void *holder(void *arg)
-{
-	struct worker *w = arg;
-	struct race *r = w->race;
-	int rc;
-
-	while (!atomic_load(&r->stop)) {
-		rc = iob_hold(r->fd, pick(w), rand_r(&w->seed) % 3);
-		if (rc && rc != ENOENT)
-			note(r, "hold", rc);
-		atomic_fetch_add(&r->ops, 1);
+		if (rc && rc != a->allowed[0] && rc != a->allowed[1]) {
+			atomic_fetch_add(&r->unexpected, 1);
+			fprintf(stderr, "# unexpected: %s -> %s\n", a->name,
+				strerror(rc));
+		}
 	}
 	return NULL;
 }
 
 /* Run the workers for RACE_SECONDS, then report; returns unexpected. */
-static long run_race(struct race *r, void *(**fns)(void *), int n,
+static long run_race(struct race *r, const struct action **actions, int n,
 		     const char *name)
 {
 	struct worker w[16];
@@ -147,8 +136,9 @@ static long run_race(struct race *r, void *(**fns)(void *), int n,
 	atomic_store(&r->stop, 0);
 	for (i = 0; i < n; i++) {
 		w[i].race = r;
+		w[i].action = actions[i];
 		w[i].seed = 0x1234567 + i * 7919;
-		if (pthread_create(&w[i].thread, NULL, fns[i], &w[i]))
+		if (pthread_create(&w[i].thread, NULL, work, &w[i]))
 			return -1;
 	}
 	sleep(RACE_SECONDS);
@@ -183,10 +173,11 @@ FIXTURE_TEARDOWN(race)
 
 TEST_F_TIMEOUT(race, destroy_against_lookup, 60)
 {
-	void *(*fns[])(void *) = { creator, creator, destroyer, destroyer,
-				   looker, looker };
+	const struct action *actions[] = {
+		&creator, &creator, &destroyer, &destroyer, &looker, &looker,
+	};
 
-	EXPECT_EQ(0, run_race(&self->r, fns, ARRAY_SIZE(fns),
+	EXPECT_EQ(0, run_race(&self->r, actions, ARRAY_SIZE(actions),
 			      "destroy against lookup"));
 	EXPECT_LT(1000, atomic_load(&self->r.ops));
 	EXPECT_LT(0, atomic_load(&self->r.destroyed));
@@ -194,11 +185,12 @@ TEST_F_TIMEOUT(race, destroy_against_lookup, 60)
 
 TEST_F_TIMEOUT(race, kernel_destroy_against_holders, 60)
 {
-	void *(*fns[])(void *) = { creator, creator, kernel_destroyer,
-				   kernel_destroyer, holder, holder, looker,
-				   destroyer };
+	const struct action *actions[] = {
+		&creator, &creator, &kdestroyer, &kdestroyer, &holder, &holder,
+		&looker, &destroyer,
+	};
 
-	EXPECT_EQ(0, run_race(&self->r, fns, ARRAY_SIZE(fns),
+	EXPECT_EQ(0, run_race(&self->r, actions, ARRAY_SIZE(actions),
 			      "kernel destroy against holders"));
 	EXPECT_LT(0, atomic_load(&self->r.destroyed));
 }
