@@ -37,7 +37,7 @@ rm -rf "$run"
 mkdir -p "$run"
 plan=$run/plan
 tests="iobroker_abi iobroker_lifetime iobroker_option iobroker_race"
-suites="iobroker_dispatch iobroker_object"
+suites="iobroker_dispatch iobroker_object iobroker_tce"
 
 load_modules() {
 	echo "insmod /lib/modules/iobroker.ko"

@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iobroker TCE core.
+ *
+ * Indices: everything below the geometry check works with entry indices
+ * relative to the window (bus address minus offset, shifted by the IO page
+ * shift), so 0 is the window's first entry whatever its bus address.
+ *
+ * Batching: a map or unmap call hands entries to the backend TCE_BATCH at a
+ * time and invalidates once, for the whole range, after the last one. A
+ * map that fails part way clears what it had stored, so callers see all or
+ * nothing.
+ *
+ * The shadow: for each mapped entry, the user address of the IO page (the
+ * low bits carry TCE_SHADOW_* flags). Only the core writes it, under the
+ * table lock. Its first and last markers let unmap check that it removes
+ * whole earlier map calls, the invariant the IO page table layer keeps.
+ */
+#include <linux/bug.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/log2.h>
+#include <linux/math.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+
+#include "../iommufd/export.h"
+#include "tce.h"
+
+/* Entries of a table are counted with 32 bits on every platform we know. */
+#define TCE_MAX_ENTRIES_SHIFT	32
+
+/**
+ * tce_geometry_check() - validate a window before anything is allocated
+ * @geo: the proposed window
+ * @pgsizes: bitmap of IO page sizes the platform offers
+ * @max_levels: deepest table the backend can build
+ *
+ * Return: 0, or -EINVAL naming no particular member: the window is not
+ * one this platform can build.
+ */
+int tce_geometry_check(const struct tce_geometry *geo, u64 pgsizes,
+		       unsigned int max_levels)
+{
+	u64 last;
+
+	if (geo->page_shift < 12 || geo->page_shift > 34 ||
+	    !(pgsizes & (1ULL << geo->page_shift)))
+		return -EINVAL;
+	if (!is_power_of_2(geo->size) || geo->size < (1ULL << geo->page_shift))
+		return -EINVAL;
+	if (ilog2(geo->size) - geo->page_shift > TCE_MAX_ENTRIES_SHIFT)
+		return -EINVAL;
+	/* Windows sit on a multiple of their size and do not wrap. */
+	if (geo->offset & (geo->size - 1) ||
+	    check_add_overflow(geo->offset, geo->size - 1, &last))
+		return -EINVAL;
+	if (!geo->levels || geo->levels > min(max_levels, TCE_MAX_LEVELS))
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IOB_TEST(tce_geometry_check);
+
+static size_t tce_level_bytes(const struct tce_tree *tree)
+{
+	return sizeof(u64) << tree->level_shift;
+}
+
+static u64 *tce_level_alloc(struct tce_tree *tree)
+{
+	u64 *level;
+
+	level = alloc_pages_exact(tce_level_bytes(tree),
+				  GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (level)
+		tree->bytes += tce_level_bytes(tree);
+	return level;
+}
+
+static void tce_level_free(struct tce_tree *tree, u64 *level)
+{
+	free_pages_exact(level, tce_level_bytes(tree));
+	tree->bytes -= tce_level_bytes(tree);
+}
+
+/* The level a directory entry points at. */
+static u64 *tce_dir_next(u64 ent)
+{
+	return phys_to_virt(ent & PAGE_MASK);
+}
+
+/**
+ * tce_tree_init() - set up an empty tree
+ * @tree: the tree
+ * @entries: entries it must hold, a power of two
+ * @levels: depth
+ *
+ * Each level holds at least a page worth of entries, as on powernv, so a
+ * deep tree over a small window simply leaves most of its top unused.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int tce_tree_init(struct tce_tree *tree, u64 entries, unsigned int levels)
+{
+	unsigned int shift = ilog2(entries);
+
+	tree->levels = levels;
+	tree->level_shift = max_t(unsigned int, DIV_ROUND_UP(shift, levels),
+				  PAGE_SHIFT - 3);
+	tree->bytes = 0;
+	tree->root = tce_level_alloc(tree);
+	return tree->root ? 0 : -ENOMEM;
+}
+EXPORT_SYMBOL_IOB_TEST(tce_tree_init);
+
+static void tce_tree_free_level(struct tce_tree *tree, u64 *level,
+				unsigned int depth)
+{
+	u64 i;
+
+	if (depth + 1 < tree->levels) {
+		for (i = 0; i < (1ULL << tree->level_shift); i++)
+			if (level[i] & TCE_PERM_MASK)
+				tce_tree_free_level(tree, tce_dir_next(level[i]),
+						    depth + 1);
+	}
+	tce_level_free(tree, level);
+}
+
+/**
+ * tce_tree_free() - free every level of a tree
+ * @tree: the tree
+ */
+void tce_tree_free(struct tce_tree *tree)
+{
+	if (tree->root)
+		tce_tree_free_level(tree, tree->root, 0);
+	tree->root = NULL;
+}
+EXPORT_SYMBOL_IOB_TEST(tce_tree_free);
+
+/* Entries covered by one entry of level @depth (0 is the top). */
+static unsigned int tce_span_shift(const struct tce_tree *tree,
+				   unsigned int depth)
+{
+	return tree->level_shift * (tree->levels - 1 - depth);
+}
+
+/**
+ * tce_tree_slot() - find the entry for an index
+ * @tree: the tree
+ * @idx: the index
+ * @alloc: create missing levels on the way
+ *
+ * Return: the entry, or NULL if a level is missing and @alloc is false, or
+ * could not be allocated.
+ */
+u64 *tce_tree_slot(struct tce_tree *tree, u64 idx, bool alloc)
+{
+	u64 mask = (1ULL << tree->level_shift) - 1;
+	u64 *level = tree->root;
+	unsigned int depth;
+
+	for (depth = 0; depth + 1 < tree->levels; depth++) {
+		u64 *ent = &level[(idx >> tce_span_shift(tree, depth)) & mask];
+
+		if (!(*ent & TCE_PERM_MASK)) {
+			u64 *next;
+
+			if (!alloc)
+				return NULL;
+			next = tce_level_alloc(tree);
+			if (!next)
+				return NULL;
+			*ent = virt_to_phys(next) | TCE_READ | TCE_WRITE;
+		}
+		level = tce_dir_next(*ent);
+	}
+	return &level[idx & mask];
+}
+EXPORT_SYMBOL_IOB_TEST(tce_tree_slot);
+
+/**
+ * tce_tree_populate() - make sure every level for a range of indices exists
+ * @tree: the tree
+ * @idx: first index
+ * @n: number of indices
+ *
+ * Levels stay allocated until the tree is freed, so after this the slots
+ * of the range can be found without allocating.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int tce_tree_populate(struct tce_tree *tree, u64 idx, u64 n)
+{
+	u64 leaf = 1ULL << tree->level_shift, i;
+
+	for (i = idx; i < idx + n; i = round_down(i, leaf) + leaf)
+		if (!tce_tree_slot(tree, i, true))
+			return -ENOMEM;
+	return 0;
+}
+EXPORT_SYMBOL_IOB_TEST(tce_tree_populate);
+
+/**
+ * tce_tree_skip() - the next index worth looking at after an absent one
+ * @tree: the tree
+ * @idx: an index whose level is missing
+ *
+ * Return: the first index after the whole missing subtree.
+ */
+u64 tce_tree_skip(const struct tce_tree *tree, u64 idx)
+{
+	u64 mask = (1ULL << tree->level_shift) - 1;
+	u64 *level = tree->root;
+	unsigned int depth;
+
+	for (depth = 0; depth + 1 < tree->levels; depth++) {
+		unsigned int span = tce_span_shift(tree, depth);
+		u64 ent = level[(idx >> span) & mask];
+
+		if (!(ent & TCE_PERM_MASK))
+			return round_down(idx, 1ULL << span) + (1ULL << span);
+		level = tce_dir_next(ent);
+	}
+	return idx + 1;
+}
+EXPORT_SYMBOL_IOB_TEST(tce_tree_skip);
+
+/**
+ * tce_table_init() - set up a table for a validated window
+ * @tbl: the table
+ * @geo: the window, checked with tce_geometry_check()
+ * @ops: the backend
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int tce_table_init(struct tce_table *tbl, const struct tce_geometry *geo,
+		   const struct tce_table_ops *ops)
+{
+	int rc;
+
+	tbl->geo = *geo;
+	tbl->nentries = geo->size >> geo->page_shift;
+	tbl->ops = ops;
+	tbl->mapped = 0;
+	tbl->kills = 0;
+	tbl->stage = kmalloc_array(TCE_BATCH, sizeof(u64), GFP_KERNEL_ACCOUNT);
+	if (!tbl->stage)
+		return -ENOMEM;
+	rc = tce_tree_init(&tbl->shadow, tbl->nentries, geo->levels);
+	if (rc) {
+		kfree(tbl->stage);
+		return rc;
+	}
+	mutex_init(&tbl->lock);
+	return 0;
+}
+EXPORT_SYMBOL_IOB_TEST(tce_table_init);
+
+static void tce_kill(struct tce_table *tbl, u64 idx, u64 n)
+{
+	lockdep_assert_held(&tbl->lock);
+	if (tbl->ops->kill)
+		tbl->ops->kill(tbl, idx, n);
+	tbl->kills++;
+}
+
+/*
+ * Clear entries [idx, idx + n) that are mapped, TCE_BATCH at a time, and
+ * forget them in the shadow. Absent shadow levels are skipped whole. Does
+ * not invalidate. Returns the number of entries that were mapped.
+ */
+static u64 tce_clear_range(struct tce_table *tbl, u64 idx, u64 n,
+			   bool check_runs)
+{
+	u64 end = idx + n, cleared = 0, first = 0, last = 0;
+
+	lockdep_assert_held(&tbl->lock);
+	while (idx < end) {
+		u64 start = idx, *slot;
+		unsigned int run = 0;
+
+		slot = tce_tree_slot(&tbl->shadow, idx, false);
+		if (!slot) {
+			idx = min(tce_tree_skip(&tbl->shadow, idx), end);
+			continue;
+		}
+		while (idx < end && run < TCE_BATCH && slot && *slot) {
+			if (!cleared++)
+				first = *slot;
+			last = *slot;
+			*slot = 0;
+			run++;
+			idx++;
+			if (idx < end)
+				slot = tce_tree_slot(&tbl->shadow, idx, false);
+		}
+		if (!run) {
+			idx++;
+			continue;
+		}
+		/* Nothing sensible is left to do if the backend refuses. */
+		WARN_ON_ONCE(tbl->ops->clear(tbl, start, run));
+	}
+	if (check_runs && cleared)
+		WARN_ON_ONCE(!(first & TCE_SHADOW_FIRST) ||
+			     !(last & TCE_SHADOW_LAST));
+	tbl->mapped -= cleared;
+	return cleared;
+}
+
+/* Convert a bus address range to indices; false if outside the window. */
+static bool tce_range(struct tce_table *tbl, u64 iova, u64 len, u64 *idx,
+		      u64 *n)
+{
+	u64 pgmask = (1ULL << tbl->geo.page_shift) - 1;
+
+	if (!len || (iova | len) & pgmask || iova < tbl->geo.offset)
+		return false;
+	*idx = (iova - tbl->geo.offset) >> tbl->geo.page_shift;
+	*n = len >> tbl->geo.page_shift;
+	return *idx < tbl->nentries && *n <= tbl->nentries - *idx;
+}
+
+/* Hand the staged entries to the backend and record them in the shadow. */
+static int tce_flush_stage(struct tce_table *tbl, u64 idx, unsigned int n,
+			   u64 uva, bool first, bool last)
+{
+	u64 pgsize = 1ULL << tbl->geo.page_shift;
+	unsigned int i;
+	int rc;
+
+	rc = tbl->ops->put(tbl, idx, tbl->stage, n);
+	if (rc)
+		return rc;
+	for (i = 0; i < n; i++) {
+		/* Populated before the first batch. */
+		u64 *slot = tce_tree_slot(&tbl->shadow, idx + i, false);
+
+		*slot = ((uva + i * pgsize) & tce_page_mask(tbl->geo.page_shift)) |
+			TCE_SHADOW_VALID;
+		if (first && !i)
+			*slot |= TCE_SHADOW_FIRST;
+		if (last && i == n - 1)
+			*slot |= TCE_SHADOW_LAST;
+	}
+	tbl->mapped += n;
+	return 0;
+}
+
+/**
+ * tce_table_map() - map physical segments from a bus address, all or nothing
+ * @tbl: the table
+ * @iova: bus address of the first IO page
+ * @uva: user address behind @iova, recorded in the shadow
+ * @segs: the memory, each segment aligned to the IO page size
+ * @nsegs: number of segments
+ * @perm: TCE_READ and/or TCE_WRITE
+ *
+ * Return: 0; -EINVAL for a range outside the window or misaligned memory;
+ * -EEXIST if an entry is already mapped; -ENOMEM; or the backend's error.
+ */
+int tce_table_map(struct tce_table *tbl, u64 iova, u64 uva,
+		  const struct iob_pt_seg *segs, unsigned int nsegs, u64 perm)
+{
+	u64 pgsize = 1ULL << tbl->geo.page_shift;
+	u64 idx0, n = 0, done = 0, i, *slot;
+	unsigned int s, staged = 0;
+	int rc = 0;
+
+	if (!perm || perm & ~TCE_PERM_MASK)
+		return -EINVAL;
+	for (s = 0; s < nsegs; s++) {
+		if ((segs[s].paddr | segs[s].len) & (pgsize - 1) || !segs[s].len)
+			return -EINVAL;
+		n += segs[s].len >> tbl->geo.page_shift;
+	}
+	if (!tce_range(tbl, iova, n << tbl->geo.page_shift, &idx0, &i) || i != n)
+		return -EINVAL;
+
+	mutex_lock(&tbl->lock);
+	for (i = idx0; i < idx0 + n; i++) {
+		slot = tce_tree_slot(&tbl->shadow, i, false);
+		if (!slot) {
+			i = tce_tree_skip(&tbl->shadow, i) - 1;
+			continue;
+		}
+		if (*slot) {
+			rc = -EEXIST;
+			goto out_unlock;
+		}
+	}
+	rc = tce_tree_populate(&tbl->shadow, idx0, n);
+	if (rc)
+		goto out_unlock;
+
+	for (s = 0; s < nsegs && !rc; s++) {
+		u64 pa;
+
+		for (pa = segs[s].paddr; pa < segs[s].paddr + segs[s].len;
+		     pa += pgsize) {
+			tbl->stage[staged++] = tce_encode(pa, tbl->geo.page_shift,
+							  perm);
+			if (staged < TCE_BATCH && done + staged < n)
+				continue;
+			rc = tce_flush_stage(tbl, idx0 + done, staged,
+					     uva + done * pgsize, !done,
+					     done + staged == n);
+			if (rc)
+				break;
+			done += staged;
+			staged = 0;
+		}
+	}
+	if (rc) {
+		/* Also clears a partly stored last batch. */
+		tce_clear_range(tbl, idx0, done + staged, false);
+		if (staged)
+			WARN_ON_ONCE(tbl->ops->clear(tbl, idx0 + done, staged));
+	}
+	tce_kill(tbl, idx0, n);
+out_unlock:
+	mutex_unlock(&tbl->lock);
+	return rc;
+}
+EXPORT_SYMBOL_IOB_TEST(tce_table_map);
+
+/**
+ * tce_table_unmap() - clear every mapped entry of a bus address range
+ * @tbl: the table
+ * @iova: first bus address
+ * @len: length, a multiple of the IO page size
+ *
+ * Return: the number of entries that were mapped.
+ */
+u64 tce_table_unmap(struct tce_table *tbl, u64 iova, u64 len)
+{
+	u64 idx, n, cleared;
+
+	if (WARN_ON_ONCE(!tce_range(tbl, iova, len, &idx, &n)))
+		return 0;
+	mutex_lock(&tbl->lock);
+	cleared = tce_clear_range(tbl, idx, n, true);
+	if (cleared)
+		tce_kill(tbl, idx, n);
+	mutex_unlock(&tbl->lock);
+	return cleared;
+}
+EXPORT_SYMBOL_IOB_TEST(tce_table_unmap);
+
+/**
+ * tce_table_xchg() - store one entry and return the one it replaces
+ * @tbl: the table
+ * @idx: index relative to the window
+ * @tce: in: the new entry; out: the old one
+ *
+ * For backends and tests that manage single entries; the shadow is left
+ * alone.
+ *
+ * Return: 0, -EINVAL for an index outside the window, or the backend's
+ * error (then nothing changed).
+ */
+int tce_table_xchg(struct tce_table *tbl, u64 idx, u64 *tce)
+{
+	u64 old;
+	int rc;
+
+	if (idx >= tbl->nentries)
+		return -EINVAL;
+	mutex_lock(&tbl->lock);
+	old = tbl->ops->get(tbl, idx);
+	rc = tbl->ops->put(tbl, idx, tce, 1);
+	if (!rc) {
+		tce_kill(tbl, idx, 1);
+		*tce = old;
+	}
+	mutex_unlock(&tbl->lock);
+	return rc;
+}
+EXPORT_SYMBOL_IOB_TEST(tce_table_xchg);
+
+/**
+ * tce_table_lookup() - translate a bus address
+ * @tbl: the table
+ * @iova: the bus address
+ *
+ * Return: the physical address, or 0 if @iova is not mapped.
+ */
+u64 tce_table_lookup(struct tce_table *tbl, u64 iova)
+{
+	u64 pgmask = (1ULL << tbl->geo.page_shift) - 1, idx, n, tce;
+
+	if (!tce_range(tbl, iova & ~pgmask, pgmask + 1, &idx, &n))
+		return 0;
+	mutex_lock(&tbl->lock);
+	tce = tbl->ops->get(tbl, idx);
+	mutex_unlock(&tbl->lock);
+	if (!tce_to_perm(tce))
+		return 0;
+	return tce_to_hpa(tce, tbl->geo.page_shift) | (iova & pgmask);
+}
+EXPORT_SYMBOL_IOB_TEST(tce_table_lookup);
+
+/**
+ * tce_table_destroy() - clear whatever is still mapped and free the table
+ * @tbl: the table
+ */
+void tce_table_destroy(struct tce_table *tbl)
+{
+	mutex_lock(&tbl->lock);
+	if (tbl->mapped && tce_clear_range(tbl, 0, tbl->nentries, false))
+		tce_kill(tbl, 0, tbl->nentries);
+	mutex_unlock(&tbl->lock);
+	tce_tree_free(&tbl->shadow);
+	kfree(tbl->stage);
+	mutex_destroy(&tbl->lock);
+	if (tbl->ops->release)
+		tbl->ops->release(tbl);
+}
+EXPORT_SYMBOL_IOB_TEST(tce_table_destroy);

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iobroker TCE core: what every TCE backend shares.
+ *
+ * A TCE (translation control entry) is one 64-bit entry of a POWER IOMMU
+ * table: the real address of an IO page with the low page_shift bits clear,
+ * ORed with a read bit and a write bit. A table covers one DMA window: a
+ * power-of-two range of bus addresses starting at the window's offset, one
+ * entry per IO page. The core validates window geometry, encodes and
+ * decodes entries, walks multi-level trees, keeps a per-entry shadow and
+ * batches updates so that a whole map or unmap call costs one invalidation.
+ * Backends only store, clear, read and invalidate entries: in memory (the
+ * software backend) or through the hypervisor (pseries).
+ */
+#ifndef IOBROKER_TCE_H
+#define IOBROKER_TCE_H
+
+#include <linux/container_of.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+#include "../ptdrv/ptdrv.h"
+
+#define TCE_READ	0x1ULL	/* the device may read memory */
+#define TCE_WRITE	0x2ULL	/* the device may write memory */
+#define TCE_PERM_MASK	(TCE_READ | TCE_WRITE)
+
+/* Entries handed to a backend at once; H_PUT_TCE_INDIRECT's limit. */
+#define TCE_BATCH	512
+
+#define TCE_MAX_LEVELS	5
+
+/**
+ * struct tce_geometry - the shape of one DMA window
+ * @offset: bus address of the first entry
+ * @size: bytes of bus address space, a power of two
+ * @page_shift: log2 of the IO page size
+ * @levels: depth of the table, 1 for a flat table
+ */
+struct tce_geometry {
+	u64 offset;
+	u64 size;
+	unsigned int page_shift;
+	unsigned int levels;
+};
+
+int tce_geometry_check(const struct tce_geometry *geo, u64 pgsizes,
+		       unsigned int max_levels);
+
+static inline u64 tce_page_mask(unsigned int page_shift)
+{
+	return ~((1ULL << page_shift) - 1);
+}
+
+static inline u64 tce_encode(u64 hpa, unsigned int page_shift, u64 perm)
+{
+	return (hpa & tce_page_mask(page_shift)) | (perm & TCE_PERM_MASK);
+}
+
+static inline u64 tce_to_hpa(u64 tce, unsigned int page_shift)
+{
+	return tce & tce_page_mask(page_shift);
+}
+
+static inline u64 tce_to_perm(u64 tce)
+{
+	return tce & TCE_PERM_MASK;
+}
+
+/**
+ * struct tce_tree - a multi-level array of 64-bit entries
+ * @root: the top level
+ * @levels: number of levels
+ * @level_shift: log2 of the entries per level
+ * @bytes: memory held by all levels
+ *
+ * Lower levels are allocated when first written. A directory entry holds
+ * the physical address of the level below ORed with TCE_READ | TCE_WRITE,
+ * as powernv hardware expects; an entry with neither bit is absent.
+ */
+struct tce_tree {
+	u64 *root;
+	unsigned int levels;
+	unsigned int level_shift;
+	size_t bytes;
+};
+
+int tce_tree_init(struct tce_tree *tree, u64 entries, unsigned int levels);
+void tce_tree_free(struct tce_tree *tree);
+u64 *tce_tree_slot(struct tce_tree *tree, u64 idx, bool alloc);
+int tce_tree_populate(struct tce_tree *tree, u64 idx, u64 n);
+u64 tce_tree_skip(const struct tce_tree *tree, u64 idx);
+
+struct tce_table;
+
+/**
+ * struct tce_table_ops - what a backend does with entries
+ * @put: store @n encoded entries from index @idx (relative to the window)
+ * @clear: zero @n entries from @idx
+ * @get: read one entry
+ * @kill: invalidate cached translations of @n entries from @idx
+ * @release: free the backend's part of the table
+ *
+ * Indices given to @put and @clear never cross a TCE_BATCH boundary of
+ * the call's own range.
+ */
+struct tce_table_ops {
+	int (*put)(struct tce_table *tbl, u64 idx, const u64 *tces,
+		   unsigned int n);
+	int (*clear)(struct tce_table *tbl, u64 idx, unsigned int n);
+	u64 (*get)(struct tce_table *tbl, u64 idx);
+	void (*kill)(struct tce_table *tbl, u64 idx, u64 n);
+	void (*release)(struct tce_table *tbl);
+};
+
+/* Shadow entry: the user address of the IO page, plus these flags. */
+#define TCE_SHADOW_VALID	0x1ULL
+#define TCE_SHADOW_FIRST	0x2ULL	/* first entry of a map call */
+#define TCE_SHADOW_LAST		0x4ULL	/* last entry of a map call */
+#define TCE_SHADOW_FLAGS	0x7ULL
+
+/**
+ * struct tce_table - one DMA window
+ * @geo: its geometry
+ * @nentries: entries in the window
+ * @ops: the backend
+ * @lock: serialises all updates of the table and its shadow
+ * @shadow: per entry, the user address mapped there and run markers, in
+ *	the spirit of powerpc's it_userspace; lives as long as the table
+ * @stage: TCE_BATCH encoded entries on their way to the backend
+ * @mapped: entries currently mapped
+ * @kills: invalidations issued, for tests and statistics
+ */
+struct tce_table {
+	struct tce_geometry geo;
+	u64 nentries;
+	const struct tce_table_ops *ops;
+	struct mutex lock;	/* all updates of the entries and the shadow */
+	struct tce_tree shadow;
+	u64 *stage;
+	u64 mapped;
+	u64 kills;
+};
+
+int tce_table_init(struct tce_table *tbl, const struct tce_geometry *geo,
+		   const struct tce_table_ops *ops);
+void tce_table_destroy(struct tce_table *tbl);
+int tce_table_map(struct tce_table *tbl, u64 iova, u64 uva,
+		  const struct iob_pt_seg *segs, unsigned int nsegs, u64 perm);
+u64 tce_table_unmap(struct tce_table *tbl, u64 iova, u64 len);
+int tce_table_xchg(struct tce_table *tbl, u64 idx, u64 *tce);
+u64 tce_table_lookup(struct tce_table *tbl, u64 iova);
+
+/**
+ * struct tce_pt - a TCE table offered as an iobroker page table
+ * @pt: what the IO page table layer sees; apertures default to the window
+ * @tbl: the table behind it
+ *
+ * Backends embed this first in their own structure and free that
+ * structure in their tce_table_ops.release.
+ */
+struct tce_pt {
+	struct iob_pt pt;
+	struct tce_table tbl;
+};
+
+int tce_pt_init(struct tce_pt *tp, const struct tce_geometry *geo,
+		const struct tce_table_ops *ops);
+
+static inline struct tce_pt *to_tce_pt(struct iob_pt *pt)
+{
+	return container_of(pt, struct tce_pt, pt);
+}
+
+/* The software backend: a table in kernel memory, for tests and mocks. */
+struct tce_pt *tce_sw_alloc(const struct tce_geometry *geo);
+
+#endif

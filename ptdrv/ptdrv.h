@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iobroker page-table driver interface.
+ *
+ * The IO page table layer (iopt/) maps user memory into hardware page
+ * tables only through this interface; it never calls a driver directly.
+ * A driver (the TCE backends in ppc_tce/) hands out a struct iob_pt for a
+ * device, says where the table can translate (its apertures) and with
+ * which IO page sizes, and maps and unmaps runs of physically contiguous
+ * memory on request.
+ */
+#ifndef IOBROKER_PTDRV_H
+#define IOBROKER_PTDRV_H
+
+#include <linux/types.h>
+
+#define IOB_PT_MAX_APERTURES 2
+
+/* IOMMU_READ/IOMMU_WRITE of the device's view: what DMA may do. */
+#define IOB_PT_READ	0x1
+#define IOB_PT_WRITE	0x2
+
+/**
+ * struct iob_pt_aperture - an IOVA range a page table translates
+ * @start: first IOVA
+ * @last: last IOVA, inclusive
+ */
+struct iob_pt_aperture {
+	u64 start;
+	u64 last;
+};
+
+/**
+ * struct iob_pt_seg - physically contiguous memory to map
+ * @paddr: physical address, aligned to the table's smallest IO page
+ * @len: length in bytes, a multiple of the smallest IO page
+ */
+struct iob_pt_seg {
+	phys_addr_t paddr;
+	u64 len;
+};
+
+struct iob_pt;
+
+/**
+ * struct iob_pt_ops - what a page-table driver implements
+ * @map: map @nsegs segments back to back from @iova; @uva is the user
+ *	address behind @iova, which drivers may record. Either everything
+ *	is mapped or, on error, nothing is. Called with no iobroker lock a
+ *	driver could need; may sleep.
+ * @unmap: remove all translations in [@iova, @iova + @len). Always
+ *	covers whole earlier @map calls. Cannot fail.
+ * @iova_to_phys: the physical address @iova translates to, or 0
+ * @free: release the table; nothing is mapped any more
+ */
+struct iob_pt_ops {
+	int (*map)(struct iob_pt *pt, u64 iova, u64 uva,
+		   const struct iob_pt_seg *segs, unsigned int nsegs,
+		   int prot);
+	void (*unmap)(struct iob_pt *pt, u64 iova, u64 len);
+	phys_addr_t (*iova_to_phys)(struct iob_pt *pt, u64 iova);
+	void (*free)(struct iob_pt *pt);
+};
+
+/**
+ * struct iob_pt - a hardware page table, as the IO page table layer sees it
+ * @ops: the driver's operations
+ * @pgsize_bitmap: IO page sizes the table maps; the smallest is the
+ *	granule every mapping must be aligned to
+ * @naper: number of valid entries in @aper
+ * @aper: the IOVA ranges the table translates, sorted, disjoint
+ */
+struct iob_pt {
+	const struct iob_pt_ops *ops;
+	unsigned long pgsize_bitmap;
+	unsigned int naper;
+	struct iob_pt_aperture aper[IOB_PT_MAX_APERTURES];
+};
+
+static inline unsigned long iob_pt_granule(const struct iob_pt *pt)
+{
+	return pt->pgsize_bitmap & -pt->pgsize_bitmap;
+}
+
+#endif

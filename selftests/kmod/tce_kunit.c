@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite for the TCE core (ppc_tce/tce.c) and its software backend:
+ * entry encoding, window geometry and bounds, multi-level walks, clears
+ * over holes, pages bigger than the IO page, one invalidation per call,
+ * all-or-nothing maps.
+ */
+#include <kunit/test.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/sizes.h>
+
+#include "../../ppc_tce/tce.h"
+
+static void test_encode_round_trip(struct kunit *test)
+{
+	static const unsigned int shifts[] = { 12, 15, 16, 21, 24, 34 };
+	unsigned int i;
+	u64 perm;
+
+	for (i = 0; i < ARRAY_SIZE(shifts); i++) {
+		u64 hpa = 0x123456789ULL << shifts[i], tce;
+
+		for (perm = TCE_READ; perm <= TCE_PERM_MASK; perm++) {
+			tce = tce_encode(hpa, shifts[i], perm);
+			KUNIT_EXPECT_EQ(test, tce_to_hpa(tce, shifts[i]), hpa);
+			KUNIT_EXPECT_EQ(test, tce_to_perm(tce), perm);
+		}
+		/* Bits below the IO page never leak into the address. */
+		tce = tce_encode(hpa | ((1ULL << shifts[i]) - 1), shifts[i],
+				 TCE_READ);
+		KUNIT_EXPECT_EQ(test, tce, hpa | TCE_READ);
+	}
+	/* 64-bit masks: a shift of 34 must not truncate in 32 bits. */
+	KUNIT_EXPECT_EQ(test, tce_page_mask(34), ~((1ULL << 34) - 1));
+}
+
+static void test_geometry_rules(struct kunit *test)
+{
+	const u64 sizes = SZ_4K | SZ_64K | SZ_2M | SZ_16M;
+	struct tce_geometry g = {
+		.offset = 0, .size = SZ_1G, .page_shift = 12, .levels = 1,
+	};
+
+	KUNIT_EXPECT_EQ(test, tce_geometry_check(&g, sizes, 1), 0);
+	g.page_shift = 13;			/* not offered */
+	KUNIT_EXPECT_EQ(test, tce_geometry_check(&g, sizes, 1), -EINVAL);
+	g.page_shift = 16;
+	g.size = SZ_1G + SZ_64K;		/* not a power of two */
+	KUNIT_EXPECT_EQ(test, tce_geometry_check(&g, sizes, 1), -EINVAL);
+	g.size = SZ_16K;			/* smaller than one page */
+	KUNIT_EXPECT_EQ(test, tce_geometry_check(&g, sizes, 1), -EINVAL);
+	g.size = SZ_1G;
+	g.offset = SZ_512M;			/* not on a multiple of size */
+	KUNIT_EXPECT_EQ(test, tce_geometry_check(&g, sizes, 1), -EINVAL);
+	g.offset = 1ULL << 59;			/* where a DDW goes */
+	KUNIT_EXPECT_EQ(test, tce_geometry_check(&g, sizes, 1), 0);
+	g.levels = 2;				/* deeper than allowed */
+	KUNIT_EXPECT_EQ(test, tce_geometry_check(&g, sizes, 1), -EINVAL);
+	g.levels = 0;
+	KUNIT_EXPECT_EQ(test, tce_geometry_check(&g, sizes, 5), -EINVAL);
+	g.levels = 6;
+	KUNIT_EXPECT_EQ(test, tce_geometry_check(&g, sizes, 6), -EINVAL);
+	g.levels = 1;
+	g.page_shift = 12;
+	g.offset = 0;
+	g.size = 1ULL << 45;			/* 2^33 entries */
+	KUNIT_EXPECT_EQ(test, tce_geometry_check(&g, sizes, 1), -EINVAL);
+	g.size = 1ULL << 63;
+	g.offset = 1ULL << 63;			/* last byte is 2^64 - 1 */
+	g.page_shift = 34;
+	KUNIT_EXPECT_EQ(test, tce_geometry_check(&g, ~0ULL, 1), 0);
+}
+
+static struct tce_pt *sw_table(struct kunit *test, u64 offset, u64 size,
+			       unsigned int shift, unsigned int levels)
+{
+	struct tce_geometry g = {
+		.offset = offset, .size = size, .page_shift = shift,
+		.levels = levels,
+	};
+	struct tce_pt *tp = tce_sw_alloc(&g);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(tp));
+	return tp;
+}
+
+static int map1(struct tce_pt *tp, u64 iova, u64 pa, u64 len)
+{
+	struct iob_pt_seg seg = { .paddr = pa, .len = len };
+
+	return tce_table_map(&tp->tbl, iova, 0x7f0000000000ULL + iova, &seg, 1,
+			     TCE_READ | TCE_WRITE);
+}
+
+static void test_window_bounds(struct kunit *test)
+{
+	u64 base = 1ULL << 59, pg = SZ_64K;
+	struct tce_pt *tp = sw_table(test, base, SZ_256M, 16, 2);
+	struct tce_table *t = &tp->tbl;
+
+	KUNIT_EXPECT_EQ(test, map1(tp, base - pg, 0, pg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, map1(tp, base + SZ_256M, 0, pg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, map1(tp, base + SZ_256M - pg, 0, 2 * pg),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, map1(tp, base + 4096, 0, pg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, map1(tp, base, 4096, pg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, map1(tp, base, 0, pg + 4096), -EINVAL);
+	KUNIT_EXPECT_EQ(test, t->mapped, 0ull);
+
+	KUNIT_EXPECT_EQ(test, map1(tp, base, SZ_1G, pg), 0);
+	KUNIT_EXPECT_EQ(test, map1(tp, base + SZ_256M - pg, SZ_2G, pg), 0);
+	KUNIT_EXPECT_EQ(test, tce_table_lookup(t, base + 5), SZ_1G + 5);
+	KUNIT_EXPECT_EQ(test, tce_table_lookup(t, base + SZ_256M - 1),
+			SZ_2G + pg - 1);
+	KUNIT_EXPECT_EQ(test, tce_table_lookup(t, base + pg), 0ull);
+	/* Mapping over a mapped entry is refused and changes nothing. */
+	KUNIT_EXPECT_EQ(test, map1(tp, base, SZ_4G, 2 * pg), -EEXIST);
+	KUNIT_EXPECT_EQ(test, tce_table_lookup(t, base + pg), 0ull);
+	KUNIT_EXPECT_EQ(test, t->mapped, 2ull);
+	tp->pt.ops->free(&tp->pt);
+}
+
+static void test_level_boundaries(struct kunit *test)
+{
+	/* 3 levels of 8192 entries: far more than the 2^20 entries used. */
+	struct tce_pt *tp = sw_table(test, 0, SZ_4G, 12, 3);
+	struct tce_table *t = &tp->tbl;
+	u64 lsz = 1ULL << t->shadow.level_shift, pg = SZ_4K;
+	size_t before = t->shadow.bytes;
+
+	KUNIT_EXPECT_EQ(test, map1(tp, (lsz - 1) * pg, SZ_1M, 2 * pg), 0);
+	/* The two entries straddle two leaves. */
+	KUNIT_EXPECT_GT(test, t->shadow.bytes, before);
+	KUNIT_EXPECT_EQ(test, tce_table_lookup(t, (lsz - 1) * pg), SZ_1M);
+	KUNIT_EXPECT_EQ(test, tce_table_lookup(t, lsz * pg), SZ_1M + pg);
+	KUNIT_EXPECT_EQ(test, tce_table_lookup(t, (lsz + 1) * pg), 0ull);
+	KUNIT_EXPECT_EQ(test, tce_table_unmap(t, (lsz - 1) * pg, 2 * pg), 2ull);
+	KUNIT_EXPECT_EQ(test, tce_table_lookup(t, lsz * pg), 0ull);
+	tp->pt.ops->free(&tp->pt);
+}
+
+static void test_clear_over_holes(struct kunit *test)
+{
+	struct tce_pt *tp = sw_table(test, 0, SZ_4G, 12, 2);
+	struct tce_table *t = &tp->tbl;
+	u64 kills;
+
+	/* Two runs in leaves far apart; nothing in between exists. */
+	KUNIT_ASSERT_EQ(test, map1(tp, SZ_64K, SZ_1G, SZ_64K), 0);
+	KUNIT_ASSERT_EQ(test, map1(tp, SZ_2G, SZ_2G, 3 * SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, t->mapped, 19ull);
+	kills = t->kills;
+	KUNIT_EXPECT_EQ(test, tce_table_unmap(t, 0, SZ_4G), 19ull);
+	KUNIT_EXPECT_EQ(test, t->kills, kills + 1);
+	KUNIT_EXPECT_EQ(test, t->mapped, 0ull);
+	KUNIT_EXPECT_EQ(test, tce_table_lookup(t, SZ_2G), 0ull);
+	/* Clearing nothing invalidates nothing. */
+	KUNIT_EXPECT_EQ(test, tce_table_unmap(t, 0, SZ_4G), 0ull);
+	KUNIT_EXPECT_EQ(test, t->kills, kills + 1);
+	tp->pt.ops->free(&tp->pt);
+}
+
+static void test_big_page_in_small_entries(struct kunit *test)
+{
+	struct tce_pt *tp = sw_table(test, 0, SZ_1G, 12, 1);
+	struct tce_table *t = &tp->tbl;
+	u64 i, *shadow;
+
+	/* One 64 KiB page behind 4 KiB entries: sixteen entries. */
+	KUNIT_ASSERT_EQ(test, map1(tp, SZ_1M, 0x40000000ULL, SZ_64K), 0);
+	KUNIT_EXPECT_EQ(test, t->mapped, 16ull);
+	for (i = 0; i < 16; i++) {
+		KUNIT_EXPECT_EQ(test, tce_table_lookup(t, SZ_1M + i * SZ_4K),
+				0x40000000ULL + i * SZ_4K);
+		shadow = tce_tree_slot(&t->shadow, (SZ_1M >> 12) + i, false);
+		KUNIT_ASSERT_NOT_NULL(test, shadow);
+		KUNIT_EXPECT_EQ(test, *shadow & ~TCE_SHADOW_FLAGS,
+				0x7f0000000000ULL + SZ_1M + i * SZ_4K);
+		KUNIT_EXPECT_EQ(test, !!(*shadow & TCE_SHADOW_FIRST), i == 0);
+		KUNIT_EXPECT_EQ(test, !!(*shadow & TCE_SHADOW_LAST), i == 15);
+	}
+	KUNIT_EXPECT_EQ(test, tce_table_lookup(t, SZ_1M + SZ_64K), 0ull);
+	KUNIT_EXPECT_EQ(test, tce_table_unmap(t, SZ_1M, SZ_64K), 16ull);
+	tp->pt.ops->free(&tp->pt);
+}
+
+static void test_one_kill_per_call(struct kunit *test)
+{
+	struct tce_pt *tp = sw_table(test, 0, SZ_4G, 12, 2);
+	struct tce_table *t = &tp->tbl;
+	u64 n = 3 * TCE_BATCH + 5, kills = t->kills;
+	struct iob_pt_seg segs[3] = {
+		{ .paddr = SZ_1G, .len = TCE_BATCH * SZ_4K },
+		{ .paddr = SZ_2G, .len = 2 * TCE_BATCH * SZ_4K },
+		{ .paddr = SZ_4G, .len = 5 * SZ_4K },
+	};
+
+	KUNIT_ASSERT_EQ(test, tce_table_map(t, SZ_16M, SZ_16M, segs, 3,
+					    TCE_READ), 0);
+	KUNIT_EXPECT_EQ(test, t->kills, kills + 1);
+	KUNIT_EXPECT_EQ(test, t->mapped, n);
+	KUNIT_EXPECT_EQ(test, tce_table_lookup(t, SZ_16M + TCE_BATCH * SZ_4K),
+			(u64)SZ_2G);
+	KUNIT_EXPECT_EQ(test, tce_table_lookup(t, SZ_16M + (n - 1) * SZ_4K),
+			(u64)SZ_4G + 4 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, tce_table_unmap(t, SZ_16M, n * SZ_4K), n);
+	KUNIT_EXPECT_EQ(test, t->kills, kills + 2);
+	tp->pt.ops->free(&tp->pt);
+}
+
+static void test_xchg_returns_old(struct kunit *test)
+{
+	struct tce_pt *tp = sw_table(test, 0, SZ_1G, 16, 1);
+	struct tce_table *t = &tp->tbl;
+	u64 tce = tce_encode(SZ_1G, 16, TCE_READ);
+
+	KUNIT_EXPECT_EQ(test, tce_table_xchg(t, 7, &tce), 0);
+	KUNIT_EXPECT_EQ(test, tce, 0ull);
+	tce = tce_encode(SZ_2G, 16, TCE_WRITE);
+	KUNIT_EXPECT_EQ(test, tce_table_xchg(t, 7, &tce), 0);
+	KUNIT_EXPECT_EQ(test, tce, (u64)SZ_1G | TCE_READ);
+	tce = 0;
+	KUNIT_EXPECT_EQ(test, tce_table_xchg(t, 7, &tce), 0);
+	KUNIT_EXPECT_EQ(test, tce, (u64)SZ_2G | TCE_WRITE);
+	KUNIT_EXPECT_EQ(test, tce_table_xchg(t, SZ_1G >> 16, &tce), -EINVAL);
+	tp->pt.ops->free(&tp->pt);
+}
+
+/* A backend that stores into an array and fails on a chosen put call. */
+struct flaky {
+	struct tce_table tbl;
+	u64 entries[4 * TCE_BATCH];
+	int fail_at;
+	int puts;
+	int clears;
+};
+
+static int flaky_put(struct tce_table *tbl, u64 idx, const u64 *tces,
+		     unsigned int n)
+{
+	struct flaky *f = container_of(tbl, struct flaky, tbl);
+	unsigned int i;
+
+	/* Store half, then fail, as a partly applied hcall would. */
+	if (++f->puts == f->fail_at)
+		n /= 2;
+	for (i = 0; i < n; i++)
+		f->entries[idx + i] = tces[i];
+	return f->puts == f->fail_at ? -EIO : 0;
+}
+
+static int flaky_clear(struct tce_table *tbl, u64 idx, unsigned int n)
+{
+	struct flaky *f = container_of(tbl, struct flaky, tbl);
+
+	f->clears++;
+	memset(&f->entries[idx], 0, n * sizeof(u64));
+	return 0;
+}
+
+static u64 flaky_get(struct tce_table *tbl, u64 idx)
+{
+	return container_of(tbl, struct flaky, tbl)->entries[idx];
+}
+
+static const struct tce_table_ops flaky_ops = {
+	.put = flaky_put,
+	.clear = flaky_clear,
+	.get = flaky_get,
+};
+
+static void test_failed_map_leaves_nothing(struct kunit *test)
+{
+	struct tce_geometry g = {
+		.offset = 0, .size = 4 * TCE_BATCH * SZ_4K, .page_shift = 12,
+		.levels = 1,
+	};
+	struct iob_pt_seg seg = { .paddr = SZ_1G, .len = 3 * TCE_BATCH * SZ_4K };
+	struct flaky *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_ASSERT_EQ(test, tce_table_init(&f->tbl, &g, &flaky_ops), 0);
+	f->fail_at = 3;
+	KUNIT_EXPECT_EQ(test, tce_table_map(&f->tbl, 0, 0, &seg, 1, TCE_READ),
+			-EIO);
+	KUNIT_EXPECT_EQ(test, f->tbl.mapped, 0ull);
+	for (i = 0; i < ARRAY_SIZE(f->entries); i++)
+		KUNIT_EXPECT_EQ_MSG(test, f->entries[i], 0ull, "entry %u", i);
+	/* The table is usable afterwards. */
+	f->fail_at = 0;
+	KUNIT_EXPECT_EQ(test, tce_table_map(&f->tbl, 0, 0, &seg, 1, TCE_READ),
+			0);
+	KUNIT_EXPECT_EQ(test, f->tbl.mapped, 3ull * TCE_BATCH);
+	tce_table_destroy(&f->tbl);
+	/* Destroy clears what is still mapped. */
+	for (i = 0; i < ARRAY_SIZE(f->entries); i++)
+		KUNIT_EXPECT_EQ(test, f->entries[i], 0ull);
+}
+
+static struct kunit_case iob_tce_cases[] = {
+	KUNIT_CASE(test_encode_round_trip),
+	KUNIT_CASE(test_geometry_rules),
+	KUNIT_CASE(test_window_bounds),
+	KUNIT_CASE(test_level_boundaries),
+	KUNIT_CASE(test_clear_over_holes),
+	KUNIT_CASE(test_big_page_in_small_entries),
+	KUNIT_CASE(test_one_kill_per_call),
+	KUNIT_CASE(test_xchg_returns_old),
+	KUNIT_CASE(test_failed_map_leaves_nothing),
+	{}
+};
+
+static struct kunit_suite iob_tce_suite = {
+	.name = "iobroker_tce",
+	.test_cases = iob_tce_cases,
+};
+
+kunit_test_suite(iob_tce_suite);
