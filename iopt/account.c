@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iobroker RLIMIT_MEMLOCK accounting.
+ *
+ * Every pinned page is charged once, when it is pinned, and uncharged when
+ * it is unpinned, always against what the struct iob_pages recorded when
+ * userspace mapped the memory, so the books balance whoever does the
+ * pinning and even after the mapping process has exited:
+ *
+ *  - user mode (default): the user's locked_vm, shared by all of the
+ *    user's processes like io_uring does, checked against the mapping
+ *    process's RLIMIT_MEMLOCK;
+ *  - mm mode (IOMMU_OPTION_RLIMIT_MODE = 1): the process's own locked_vm,
+ *    as VFIO type1 charges it;
+ *  - none: the mapper had CAP_IPC_LOCK; no limit applies.
+ *
+ * The process's pinned_vm counts the pages in every mode.
+ */
+#include <linux/capability.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>
+
+#include "account.h"
+#include "pages.h"
+
+#if !(defined(CONFIG_NET) || defined(CONFIG_IO_URING) ||		\
+	defined(CONFIG_VFIO_PCI_ZDEV_KVM) || IS_ENABLED(CONFIG_IOMMUFD) ||	\
+	defined(CONFIG_SECRETMEM))
+#error "per-user accounting needs user_struct::locked_vm"
+#endif
+
+static int iob_charge_user(struct iob_pages *pages, unsigned long npages)
+{
+	unsigned long limit, cur, next;
+
+	limit = task_rlimit(pages->source_task, RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	cur = atomic_long_read(&pages->source_user->locked_vm);
+	do {
+		if (check_add_overflow(cur, npages, &next) || next > limit)
+			return -ENOMEM;
+	} while (!atomic_long_try_cmpxchg(&pages->source_user->locked_vm, &cur,
+					  next));
+	return 0;
+}
+
+static int iob_charge_mm(struct iob_pages *pages, unsigned long npages,
+			 bool inc)
+{
+	struct mm_struct *mm = pages->source_mm;
+	int rc;
+
+	mmap_write_lock(mm);
+	rc = __account_locked_vm(mm, npages, inc, pages->source_task, false);
+	mmap_write_unlock(mm);
+	return rc;
+}
+
+/**
+ * iob_account_pin() - charge pages about to be pinned
+ * @pages: where they come from
+ * @npages: how many
+ *
+ * Return: 0, or -ENOMEM if the charge would exceed RLIMIT_MEMLOCK.
+ */
+int iob_account_pin(struct iob_pages *pages, unsigned long npages)
+{
+	int rc = 0;
+
+	if (pages->account == IOB_PAGES_ACCOUNT_USER)
+		rc = iob_charge_user(pages, npages);
+	else if (pages->account == IOB_PAGES_ACCOUNT_MM)
+		rc = iob_charge_mm(pages, npages, true);
+	if (!rc)
+		atomic64_add(npages, &pages->source_mm->pinned_vm);
+	return rc;
+}
+
+/**
+ * iob_account_unpin() - give back the charge for unpinned pages
+ * @pages: where they came from
+ * @npages: how many
+ */
+void iob_account_unpin(struct iob_pages *pages, unsigned long npages)
+{
+	if (pages->account == IOB_PAGES_ACCOUNT_USER)
+		atomic_long_sub(npages, &pages->source_user->locked_vm);
+	else if (pages->account == IOB_PAGES_ACCOUNT_MM)
+		iob_charge_mm(pages, npages, false);
+	atomic64_sub(npages, &pages->source_mm->pinned_vm);
+}

@@ -1,0 +1,958 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iobroker IO page tables.
+ *
+ * An IOAS's IOVA space holds areas (mappings), reserved ranges (outside the
+ * attached page tables' apertures, or reserved by tests) and allowed ranges
+ * (what userspace asked to keep usable). Areas point into shared struct
+ * iob_pages; a page is pinned only while some area over it is filled into
+ * the page tables, which is exactly while the IOAS has a page table.
+ *
+ * Invariants:
+ *  - every live area is mapped in every page table of @domains, if there
+ *    is one, each with whole map calls that an unmap of the whole area
+ *    covers;
+ *  - areas never overlap each other or a reserved range;
+ *  - every area is aligned (IOVA, length, offset in its first page) to
+ *    @iova_alignment, and lies inside every page table's apertures.
+ *
+ * A map reserves its IOVA range with a not yet live area, fills it into the
+ * page tables without holding iova_rwsem, and then makes it live. An unmap
+ * that meets a not yet live area answers EBUSY. Unmap checks its whole
+ * range before it removes anything, so it either removes every area it
+ * covers or none.
+ */
+#include <linux/err.h>
+#include <linux/log2.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+
+#include "../iommufd/export.h"
+#include "../ptdrv/ptdrv.h"
+#include "io_pagetable.h"
+#include "pages.h"
+
+static struct iob_area *to_area(struct iob_itn *node)
+{
+	return node ? container_of(node, struct iob_area, node) : NULL;
+}
+
+static struct iob_area *iopt_area_first(struct iob_iopt *iopt, u64 start,
+					u64 last)
+{
+	return to_area(iob_itree_iter_first(&iopt->areas, start, last));
+}
+
+static struct iob_area *iopt_area_next(struct iob_area *area, u64 start,
+				       u64 last)
+{
+	return to_area(iob_itree_iter_next(&area->node, start, last));
+}
+
+static u64 iopt_area_length(struct iob_area *area)
+{
+	return area->node.last - area->node.start + 1;
+}
+
+static unsigned long iopt_area_page_offset(struct iob_area *area)
+{
+	return area->pages_offset & ~PAGE_MASK;
+}
+
+/**
+ * iopt_init() - an empty IOVA space
+ * @iopt: to initialise
+ */
+void iopt_init(struct iob_iopt *iopt)
+{
+	init_rwsem(&iopt->domains_rwsem);
+	init_rwsem(&iopt->iova_rwsem);
+	iopt->areas = RB_ROOT_CACHED;
+	iopt->allowed = RB_ROOT_CACHED;
+	iopt->reserved = RB_ROOT_CACHED;
+	xa_init_flags(&iopt->domains, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
+	iopt->ndomains = 0;
+	iopt->iova_alignment = 1;
+	iopt->large_pages = true;
+}
+
+/* --- alignment ----------------------------------------------------------- */
+
+static unsigned long iopt_wanted_alignment(struct iob_iopt *iopt)
+{
+	unsigned long align = iopt->large_pages ? 1 : PAGE_SIZE;
+	struct iob_pt *pt;
+	unsigned long i;
+
+	xa_for_each(&iopt->domains, i, pt)
+		align = max(align, iob_pt_granule(pt));
+	return align;
+}
+
+/* Can every area live with @align? */
+static int iopt_check_alignment(struct iob_iopt *iopt, unsigned long align)
+{
+	struct iob_area *area;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+	for (area = iopt_area_first(iopt, 0, U64_MAX); area;
+	     area = iopt_area_next(area, 0, U64_MAX)) {
+		if ((area->node.start | iopt_area_length(area) |
+		     iopt_area_page_offset(area)) & (align - 1))
+			return -EADDRINUSE;
+	}
+	return 0;
+}
+
+/* --- reserved and allowed ranges ------------------------------------------ */
+
+static bool iopt_tree_hits(struct rb_root_cached *root, u64 start, u64 last)
+{
+	return iob_itree_iter_first(root, start, last);
+}
+
+static int __iopt_reserve(struct iob_iopt *iopt, u64 start, u64 last,
+			  const void *owner)
+{
+	struct iob_reserved *res;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	if (iopt_tree_hits(&iopt->areas, start, last) ||
+	    iopt_tree_hits(&iopt->allowed, start, last))
+		return -EADDRINUSE;
+	res = kzalloc(sizeof(*res), GFP_KERNEL_ACCOUNT);
+	if (!res)
+		return -ENOMEM;
+	res->node.start = start;
+	res->node.last = last;
+	res->owner = owner;
+	iob_itree_insert(&res->node, &iopt->reserved);
+	return 0;
+}
+
+/**
+ * iopt_reserve() - keep mappings out of an IOVA range
+ * @iopt: the IOVA space
+ * @start: first IOVA
+ * @last: last IOVA
+ * @owner: who reserves; iopt_destroy() drops everything
+ *
+ * Return: 0, -EADDRINUSE if a mapping or an allowed range is in the way,
+ * -ENOMEM.
+ */
+int iopt_reserve(struct iob_iopt *iopt, u64 start, u64 last,
+		 const void *owner)
+{
+	int rc;
+
+	down_write(&iopt->iova_rwsem);
+	rc = __iopt_reserve(iopt, start, last, owner);
+	up_write(&iopt->iova_rwsem);
+	return rc;
+}
+EXPORT_SYMBOL_IOB_TEST(iopt_reserve);
+
+static void iopt_unreserve(struct iob_iopt *iopt, const void *owner)
+{
+	struct iob_itn *node, *next;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	for (node = iob_itree_iter_first(&iopt->reserved, 0, U64_MAX); node;
+	     node = next) {
+		struct iob_reserved *res =
+			container_of(node, struct iob_reserved, node);
+
+		next = iob_itree_iter_next(node, 0, U64_MAX);
+		if (res->owner != owner)
+			continue;
+		iob_itree_remove(node, &iopt->reserved);
+		kfree(res);
+	}
+}
+
+/**
+ * iopt_free_tree() - free every node of a tree of bare struct iob_itn
+ * @root: the tree; empty afterwards
+ */
+void iopt_free_tree(struct rb_root_cached *root)
+{
+	struct iob_itn *node;
+
+	while ((node = iob_itree_iter_first(root, 0, U64_MAX))) {
+		iob_itree_remove(node, root);
+		kfree(node);
+	}
+}
+
+/**
+ * iopt_set_allowed() - replace the allowed ranges
+ * @iopt: the IOVA space
+ * @allowed: a tree of struct iob_itn; on success its nodes move into
+ *	@iopt and it holds the old ones, on failure it is left as it was
+ *
+ * Return: 0, or -EADDRINUSE if a new range overlaps a reserved one.
+ */
+int iopt_set_allowed(struct iob_iopt *iopt, struct rb_root_cached *allowed)
+{
+	struct rb_root_cached old;
+	struct iob_itn *node;
+	int rc = 0;
+
+	down_write(&iopt->iova_rwsem);
+	for (node = iob_itree_iter_first(allowed, 0, U64_MAX); node;
+	     node = iob_itree_iter_next(node, 0, U64_MAX)) {
+		if (iopt_tree_hits(&iopt->reserved, node->start, node->last)) {
+			rc = -EADDRINUSE;
+			goto out_unlock;
+		}
+	}
+	old = iopt->allowed;
+	iopt->allowed = *allowed;
+	*allowed = old;
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+	return rc;
+}
+
+/**
+ * iopt_ranges() - the IOVA ranges mappings may use
+ * @iopt: the IOVA space
+ * @ranges: set to a kmalloc'ed array of the holes between reserved ranges
+ * @count: set to their number
+ * @alignment: set to the current IOVA alignment
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int iopt_ranges(struct iob_iopt *iopt, struct iob_range **ranges, u32 *count,
+		u64 *alignment)
+{
+	u64 pos, hs, hl;
+	u32 n = 0, i;
+	int rc = 0;
+
+	down_read(&iopt->iova_rwsem);
+	for (pos = 0; iob_itree_first_hole(&iopt->reserved, pos, U64_MAX, &hs,
+					   &hl); pos = hl + 1) {
+		n++;
+		if (hl == U64_MAX)
+			break;
+	}
+	*ranges = kcalloc(max(n, 1u), sizeof(**ranges), GFP_KERNEL_ACCOUNT);
+	if (!*ranges) {
+		rc = -ENOMEM;
+		goto out_unlock;
+	}
+	for (i = 0, pos = 0; i < n; i++, pos = hl + 1) {
+		iob_itree_first_hole(&iopt->reserved, pos, U64_MAX, &hs, &hl);
+		(*ranges)[i].start = hs;
+		(*ranges)[i].last = hl;
+	}
+	*count = n;
+	*alignment = iopt->iova_alignment;
+out_unlock:
+	up_read(&iopt->iova_rwsem);
+	return rc;
+}
+
+/* --- choosing IOVAs -------------------------------------------------------- */
+
+/* The first area or reserved range overlapping [start, last], if any. */
+static struct iob_itn *iopt_obstacle(struct iob_iopt *iopt, u64 start,
+				     u64 last)
+{
+	struct iob_itn *a = iob_itree_iter_first(&iopt->areas, start, last);
+	struct iob_itn *r = iob_itree_iter_first(&iopt->reserved, start, last);
+
+	if (!a || (r && r->last > a->last))
+		return r;
+	return a;
+}
+
+/* First fit of @length in [start, last], aligned; false if none. */
+static bool iopt_fit(struct iob_iopt *iopt, u64 start, u64 last, u64 length,
+		     u64 align, unsigned long page_offset, u64 *iova)
+{
+	u64 pos = start, cand, cand_last;
+	struct iob_itn *obstacle;
+
+	for (;;) {
+		if (check_add_overflow(pos, align - 1, &cand))
+			return false;
+		cand = (cand & ~(align - 1)) | page_offset;
+		if (cand > last || check_add_overflow(cand, length - 1,
+						      &cand_last) ||
+		    cand_last > last)
+			return false;
+		obstacle = iopt_obstacle(iopt, cand, cand_last);
+		if (!obstacle) {
+			*iova = cand;
+			return true;
+		}
+		if (obstacle->last >= last)
+			return false;
+		pos = obstacle->last + 1;
+	}
+}
+
+/*
+ * Pick an IOVA for @length bytes of memory at user address @uptr. The IOVA
+ * keeps the natural alignment of the address (up to a PMD, so transparent
+ * huge pages stay mappable as such) and its offset within the page. IOVA 0
+ * and the top page are never chosen. With allowed ranges, only they count.
+ */
+static int iopt_alloc_iova(struct iob_iopt *iopt, u64 *iova,
+			   unsigned long uptr, u64 length)
+{
+	unsigned long page_offset = uptr & ~PAGE_MASK;
+	u64 align, max_align = PAGE_SIZE, lo = PAGE_SIZE;
+	u64 hi = U64_MAX - PAGE_SIZE;
+	struct iob_itn *span;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	if (!length || length >= U64_MAX / 2)
+		return -EOVERFLOW;
+	align = roundup_pow_of_two(length);
+	if (uptr)
+		align = min_t(u64, align, 1ULL << __ffs(uptr));
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	max_align = HPAGE_PMD_SIZE;
+#endif
+	align = min(align, max_align);
+	if (align < iopt->iova_alignment)
+		return -EINVAL;
+
+	if (RB_EMPTY_ROOT(&iopt->allowed.rb_root))
+		return iopt_fit(iopt, lo, hi, length, align, page_offset,
+				iova) ? 0 : -ENOSPC;
+	for (span = iob_itree_iter_first(&iopt->allowed, lo, hi); span;
+	     span = iob_itree_iter_next(span, lo, hi)) {
+		if (iopt_fit(iopt, max(span->start, lo), min(span->last, hi),
+			     length, align, page_offset, iova))
+			return 0;
+	}
+	return -ENOSPC;
+}
+
+/* A fixed IOVA: aligned, no reserved range, no mapping in the way. */
+static int iopt_check_iova(struct iob_iopt *iopt, u64 iova, u64 length)
+{
+	u64 last;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	if (iova & (iopt->iova_alignment - 1))
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+	if (iopt_tree_hits(&iopt->reserved, iova, last))
+		return -EINVAL;
+	if (iopt_tree_hits(&iopt->areas, iova, last))
+		return -EEXIST;
+	return 0;
+}
+
+/* --- page tables ----------------------------------------------------------- */
+
+/*
+ * Map one area into one page table, from the frames its pages hold pinned.
+ * Physically contiguous memory goes down as one segment unless large pages
+ * are off; segments go down in batches, each batch one map call. On error
+ * the calls made so far are undone.
+ */
+static int iopt_map_area(struct iob_area *area, struct iob_pt *pt,
+			 bool large_pages)
+{
+	struct iob_pages *pages = area->pages;
+	u64 pos = area->pages_offset, end = pos + iopt_area_length(area);
+	u64 call_iova = area->node.start, done = 0, batch_len = 0;
+	unsigned int nsegs = 0, max_segs;
+	struct iob_pt_seg *segs;
+	int rc = 0;
+
+	max_segs = clamp_t(size_t, iob_temp_memory_limit / sizeof(*segs), 1,
+			   (end - pos) / PAGE_SIZE + 2);
+	segs = kmalloc_array(max_segs, sizeof(*segs), GFP_KERNEL);
+	if (!segs)
+		return -ENOMEM;
+
+	while (pos < end) {
+		unsigned long in_page = pos & ~PAGE_MASK;
+		u64 len = min_t(u64, PAGE_SIZE - in_page, end - pos);
+		phys_addr_t pa = PFN_PHYS(pages->pfns[pos >> PAGE_SHIFT]) +
+				 in_page;
+
+		if (large_pages && nsegs &&
+		    segs[nsegs - 1].paddr + segs[nsegs - 1].len == pa) {
+			segs[nsegs - 1].len += len;
+		} else {
+			if (nsegs == max_segs) {
+				rc = pt->ops->map(pt, call_iova,
+						  pages->uaddr + area->pages_offset + done,
+						  segs, nsegs, area->prot);
+				if (rc)
+					goto out_unwind;
+				done += batch_len;
+				call_iova += batch_len;
+				batch_len = 0;
+				nsegs = 0;
+			}
+			segs[nsegs].paddr = pa;
+			segs[nsegs].len = len;
+			nsegs++;
+		}
+		batch_len += len;
+		pos += len;
+	}
+	rc = pt->ops->map(pt, call_iova,
+			  pages->uaddr + area->pages_offset + done, segs,
+			  nsegs, area->prot);
+	if (!rc)
+		goto out_free;
+out_unwind:
+	if (done)
+		pt->ops->unmap(pt, area->node.start, done);
+out_free:
+	kfree(segs);
+	return rc;
+}
+
+/* Keep the area's pages pinned for as long as it is filled. */
+static int iopt_pin_area(struct iob_area *area)
+{
+	unsigned long first = area->pages_offset >> PAGE_SHIFT;
+	unsigned long last = (area->pages_offset + iopt_area_length(area) - 1) >>
+			     PAGE_SHIFT;
+
+	return iob_pages_add_user(area->pages, &area->pages_node, first, last);
+}
+
+/* Pin the area's pages and map them into every page table. */
+static int iopt_fill_area(struct iob_iopt *iopt, struct iob_area *area)
+{
+	struct iob_pt *pt;
+	unsigned long i, j;
+	int rc;
+
+	lockdep_assert_held(&iopt->domains_rwsem);
+	rc = iopt_pin_area(area);
+	if (rc)
+		return rc;
+	xa_for_each(&iopt->domains, i, pt) {
+		rc = iopt_map_area(area, pt, iopt->large_pages);
+		if (rc)
+			goto err_unmap;
+	}
+	area->filled = true;
+	return 0;
+
+err_unmap:
+	xa_for_each(&iopt->domains, j, pt) {
+		if (j >= i)
+			break;
+		pt->ops->unmap(pt, area->node.start, iopt_area_length(area));
+	}
+	iob_pages_remove_user(area->pages, &area->pages_node);
+	return rc;
+}
+
+static void iopt_unfill_area(struct iob_iopt *iopt, struct iob_area *area)
+{
+	struct iob_pt *pt;
+	unsigned long i;
+
+	if (!area->filled)
+		return;
+	xa_for_each(&iopt->domains, i, pt)
+		pt->ops->unmap(pt, area->node.start, iopt_area_length(area));
+	iob_pages_remove_user(area->pages, &area->pages_node);
+	area->filled = false;
+}
+
+/* --- areas ----------------------------------------------------------------- */
+
+/* A slice of pages that becomes one area. */
+struct iopt_slice {
+	struct iob_pages *pages;
+	unsigned long offset;
+	u64 length;
+};
+
+static void iopt_free_area(struct iob_area *area)
+{
+	iob_pages_put(area->pages);
+	kfree(area);
+}
+
+/* Insert areas for @slices back to back from @iova, not yet live. */
+static int iopt_insert_slices(struct iob_iopt *iopt, struct iob_area **areas,
+			      struct iopt_slice *slices, unsigned int n,
+			      u64 iova, int prot)
+{
+	unsigned int i;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	for (i = 0; i < n; i++) {
+		if ((prot & IOB_PT_WRITE) && !slices[i].pages->writable)
+			return -EPERM;
+		if ((slices[i].offset & ~PAGE_MASK) &
+		    (iopt->iova_alignment - 1))
+			return -EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		struct iob_area *area = areas[i];
+
+		area->node.start = iova;
+		area->node.last = iova + slices[i].length - 1;
+		area->pages = slices[i].pages;
+		area->pages_offset = slices[i].offset;
+		area->prot = prot;
+		iob_itree_insert(&area->node, &iopt->areas);
+		iova += slices[i].length;
+	}
+	return 0;
+}
+
+/*
+ * Create areas for @slices back to back at *@iova (chosen here unless
+ * @fixed), fill them into the page tables and make them live. The areas
+ * take over the slices' page references; on error they are dropped.
+ */
+static int iopt_map_slices(struct iob_iopt *iopt, struct iopt_slice *slices,
+			   unsigned int n, u64 length, u64 *iova, int prot,
+			   bool fixed)
+{
+	struct iob_area **areas;
+	unsigned int i;
+	int rc = -ENOMEM;
+
+	areas = kcalloc(n, sizeof(*areas), GFP_KERNEL_ACCOUNT);
+	if (!areas)
+		goto out_put;
+	for (i = 0; i < n; i++) {
+		areas[i] = kzalloc(sizeof(**areas), GFP_KERNEL_ACCOUNT);
+		if (!areas[i])
+			goto out_free;
+	}
+
+	down_read(&iopt->domains_rwsem);
+	down_write(&iopt->iova_rwsem);
+	rc = -EINVAL;
+	if (length & (iopt->iova_alignment - 1))
+		goto out_unlock;
+	if (fixed)
+		rc = iopt_check_iova(iopt, *iova, length);
+	else
+		rc = iopt_alloc_iova(iopt, iova,
+				     slices[0].pages->uaddr + slices[0].offset,
+				     length);
+	if (!rc)
+		rc = iopt_insert_slices(iopt, areas, slices, n, *iova, prot);
+	if (rc)
+		goto out_unlock;
+	up_write(&iopt->iova_rwsem);
+
+	for (i = 0; !rc && iopt->ndomains && i < n; i++)
+		rc = iopt_fill_area(iopt, areas[i]);
+
+	down_write(&iopt->iova_rwsem);
+	for (i = 0; i < n; i++) {
+		if (!rc) {
+			areas[i]->live = true;
+			continue;
+		}
+		iopt_unfill_area(iopt, areas[i]);
+		iob_itree_remove(&areas[i]->node, &iopt->areas);
+	}
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+	up_read(&iopt->domains_rwsem);
+out_free:
+	for (i = 0; rc && i < n; i++)
+		kfree(areas[i]);
+	kfree(areas);
+out_put:
+	for (i = 0; rc && i < n; i++)
+		iob_pages_put(slices[i].pages);
+	return rc;
+}
+
+/**
+ * iopt_map_user() - IOMMU_IOAS_MAP
+ * @iopt: the IOVA space
+ * @iova: in: the IOVA if @fixed; out: where the mapping went
+ * @uptr: user address of the first byte
+ * @length: bytes
+ * @prot: IOB_PT_READ and/or IOB_PT_WRITE
+ * @fixed: map exactly at *@iova
+ * @account_mm: charge pins to the process rather than its user
+ *
+ * The memory is pinned only if the IOAS has page tables; otherwise it is
+ * only recorded, and checked when a page table arrives.
+ *
+ * Return: 0 or a negative errno (see docs/uapi.rst).
+ */
+int iopt_map_user(struct iob_iopt *iopt, u64 *iova, unsigned long uptr,
+		  u64 length, int prot, bool fixed, bool account_mm)
+{
+	struct iopt_slice slice;
+
+	if (!length || length > SIZE_MAX - PAGE_SIZE)
+		return -EINVAL;
+	slice.pages = iob_pages_create(uptr, length, prot & IOB_PT_WRITE,
+				       account_mm);
+	if (IS_ERR(slice.pages))
+		return PTR_ERR(slice.pages);
+	slice.offset = uptr & ~PAGE_MASK;
+	slice.length = length;
+	return iopt_map_slices(iopt, &slice, 1, length, iova, prot, fixed);
+}
+
+/* Collect the pages behind [start, start + length) of @iopt as slices. */
+static int iopt_get_slices(struct iob_iopt *iopt, u64 start, u64 length,
+			   struct iopt_slice **out, unsigned int *count)
+{
+	struct iopt_slice *slices;
+	unsigned int n = 0, i = 0;
+	struct iob_area *area;
+	bool complete = false;
+	u64 last, pos = start;
+	int rc = 0;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(start, length - 1, &last))
+		return -EOVERFLOW;
+
+	down_read(&iopt->iova_rwsem);
+	for (area = iopt_area_first(iopt, start, last); area;
+	     area = iopt_area_next(area, start, last))
+		n++;
+	slices = kcalloc(max(n, 1u), sizeof(*slices), GFP_KERNEL);
+	if (!slices) {
+		rc = -ENOMEM;
+		goto out_unlock;
+	}
+	for (area = iopt_area_first(iopt, start, last); area;
+	     area = iopt_area_next(area, start, last)) {
+		u64 to = min(last, area->node.last);
+
+		/* Back to back live areas only: a gap ends the walk. */
+		if (area->node.start > pos || !area->live)
+			break;
+		slices[i].pages = area->pages;
+		slices[i].offset = area->pages_offset + (pos - area->node.start);
+		slices[i].length = to - pos + 1;
+		iob_pages_get(area->pages);
+		i++;
+		if (to == last) {
+			complete = true;
+			break;
+		}
+		pos = to + 1;
+	}
+	if (!complete) {
+		rc = -ENOENT;
+		while (i--)
+			iob_pages_put(slices[i].pages);
+		kfree(slices);
+		goto out_unlock;
+	}
+	*out = slices;
+	*count = i;
+out_unlock:
+	up_read(&iopt->iova_rwsem);
+	return rc;
+}
+
+/**
+ * iopt_copy() - IOMMU_IOAS_COPY: map the memory behind a range again
+ * @src: where the memory is mapped
+ * @src_iova: start of the range; any byte range fully covered by back to
+ *	back mappings will do
+ * @length: bytes
+ * @dst: where to map it (may be @src)
+ * @dst_iova: in: the IOVA if @fixed; out: where the mapping went
+ * @prot: IOB_PT_READ and/or IOB_PT_WRITE
+ * @fixed: map exactly at *@dst_iova
+ *
+ * The new areas share the source's pages: nothing is pinned or charged
+ * twice.
+ *
+ * Return: 0 or a negative errno.
+ */
+int iopt_copy(struct iob_iopt *src, u64 src_iova, u64 length,
+	      struct iob_iopt *dst, u64 *dst_iova, int prot, bool fixed)
+{
+	struct iopt_slice *slices;
+	unsigned int n;
+	int rc;
+
+	rc = iopt_get_slices(src, src_iova, length, &slices, &n);
+	if (rc)
+		return rc;
+	rc = iopt_map_slices(dst, slices, n, length, dst_iova, prot, fixed);
+	kfree(slices);
+	return rc;
+}
+
+/**
+ * iopt_unmap() - IOMMU_IOAS_UNMAP: remove every mapping inside a range
+ * @iopt: the IOVA space
+ * @start: first IOVA
+ * @last: last IOVA
+ * @unmapped: set to the bytes unmapped
+ *
+ * All or nothing: the range is checked before anything is removed.
+ *
+ * Return: 0; -ENOENT if a mapping is only partly inside the range, or if
+ * nothing is mapped there (unless the range is everything); -EBUSY if a
+ * map or unmap of the range is in flight.
+ */
+int iopt_unmap(struct iob_iopt *iopt, u64 start, u64 last, u64 *unmapped)
+{
+	struct iob_area *area;
+	u64 total = 0;
+	int rc = 0;
+
+	down_read(&iopt->domains_rwsem);
+	down_write(&iopt->iova_rwsem);
+	for (area = iopt_area_first(iopt, start, last); area;
+	     area = iopt_area_next(area, start, last)) {
+		if (!area->live) {
+			rc = -EBUSY;
+			break;
+		}
+		if (area->node.start < start || area->node.last > last) {
+			rc = -ENOENT;
+			break;
+		}
+	}
+	while (!rc && (area = iopt_area_first(iopt, start, last))) {
+		iopt_unfill_area(iopt, area);
+		iob_itree_remove(&area->node, &iopt->areas);
+		total += iopt_area_length(area);
+		iopt_free_area(area);
+	}
+	up_write(&iopt->iova_rwsem);
+	up_read(&iopt->domains_rwsem);
+	if (!rc && !total && !(start == 0 && last == U64_MAX))
+		rc = -ENOENT;
+	*unmapped = total;
+	return rc;
+}
+
+/* --- adding and removing page tables -------------------------------------- */
+
+/* Reserve what lies outside @pt's apertures, in its name. */
+static int iopt_reserve_outside(struct iob_iopt *iopt, struct iob_pt *pt)
+{
+	u64 pos = 0;
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < pt->naper; i++) {
+		if (pt->aper[i].start > pos) {
+			rc = __iopt_reserve(iopt, pos, pt->aper[i].start - 1, pt);
+			if (rc)
+				return rc;
+		}
+		if (pt->aper[i].last == U64_MAX)
+			return 0;
+		pos = pt->aper[i].last + 1;
+	}
+	return __iopt_reserve(iopt, pos, U64_MAX, pt);
+}
+
+/**
+ * iopt_add_pt() - make a page table map this IOVA space
+ * @iopt: the IOVA space
+ * @pt: the page table, empty
+ *
+ * Everything mapped so far is mapped into @pt too; if it is the first page
+ * table, that is when the memory gets pinned.
+ *
+ * Return: 0; -EINVAL if the table's IO page is larger than PAGE_SIZE while
+ * large pages are off; -EADDRINUSE if a mapping or an allowed range lies
+ * outside the table's apertures or is not aligned to its IO page; or what
+ * pinning and mapping report (-EFAULT, -ENOMEM, ...). Nothing changes on
+ * error.
+ */
+int iopt_add_pt(struct iob_iopt *iopt, struct iob_pt *pt)
+{
+	unsigned long granule = iob_pt_granule(pt), align;
+	bool first = !iopt->ndomains;
+	struct iob_area *area, *done;
+	u32 id;
+	int rc;
+
+	down_write(&iopt->domains_rwsem);
+	down_write(&iopt->iova_rwsem);
+	rc = -EINVAL;
+	if (!granule || (granule > PAGE_SIZE && !iopt->large_pages))
+		goto out_unlock;
+	align = max(iopt->iova_alignment, granule);
+	rc = iopt_check_alignment(iopt, align);
+	if (rc)
+		goto out_unlock;
+	rc = iopt_reserve_outside(iopt, pt);
+	if (rc)
+		goto out_unreserve;
+
+	for (area = iopt_area_first(iopt, 0, U64_MAX); area;
+	     area = iopt_area_next(area, 0, U64_MAX)) {
+		rc = first ? iopt_pin_area(area) : 0;
+		if (!rc) {
+			rc = iopt_map_area(area, pt, iopt->large_pages);
+			if (rc && first)
+				iob_pages_remove_user(area->pages,
+						      &area->pages_node);
+		}
+		if (rc)
+			break;
+		area->filled = true;
+	}
+	if (!rc)
+		rc = xa_alloc(&iopt->domains, &id, pt, xa_limit_31b,
+			      GFP_KERNEL_ACCOUNT);
+	if (rc) {
+		for (done = iopt_area_first(iopt, 0, U64_MAX); done != area;
+		     done = iopt_area_next(done, 0, U64_MAX)) {
+			pt->ops->unmap(pt, done->node.start,
+				       iopt_area_length(done));
+			if (first) {
+				iob_pages_remove_user(done->pages,
+						      &done->pages_node);
+				done->filled = false;
+			}
+		}
+		goto out_unreserve;
+	}
+	iopt->ndomains++;
+	iopt->iova_alignment = align;
+	goto out_unlock;
+
+out_unreserve:
+	iopt_unreserve(iopt, pt);
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+	up_write(&iopt->domains_rwsem);
+	return rc;
+}
+
+/**
+ * iopt_remove_pt() - stop a page table mapping this IOVA space
+ * @iopt: the IOVA space
+ * @pt: a page table added with iopt_add_pt()
+ *
+ * Everything is unmapped from @pt; if it was the last page table, the
+ * memory is unpinned. Cannot fail.
+ */
+void iopt_remove_pt(struct iob_iopt *iopt, struct iob_pt *pt)
+{
+	struct iob_area *area;
+	unsigned long id;
+	struct iob_pt *cur;
+
+	down_write(&iopt->domains_rwsem);
+	down_write(&iopt->iova_rwsem);
+	xa_for_each(&iopt->domains, id, cur)
+		if (cur == pt)
+			break;
+	if (WARN_ON_ONCE(cur != pt))
+		goto out_unlock;
+
+	for (area = iopt_area_first(iopt, 0, U64_MAX); area;
+	     area = iopt_area_next(area, 0, U64_MAX)) {
+		if (iopt->ndomains == 1) {
+			iopt_unfill_area(iopt, area);
+		} else {
+			pt->ops->unmap(pt, area->node.start,
+				       iopt_area_length(area));
+		}
+	}
+	xa_erase(&iopt->domains, id);
+	iopt->ndomains--;
+	iopt_unreserve(iopt, pt);
+	iopt->iova_alignment = iopt_wanted_alignment(iopt);
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+	up_write(&iopt->domains_rwsem);
+}
+
+/**
+ * iopt_set_large_pages() - IOMMU_OPTION_HUGE_PAGES
+ * @iopt: the IOVA space
+ * @enable: allow contiguous memory to map as large runs
+ *
+ * Return: 0; -EINVAL when turning large pages off while page tables hold
+ * mappings, or while a page table's IO page is larger than PAGE_SIZE;
+ * -EADDRINUSE if a mapping is not aligned to PAGE_SIZE.
+ */
+int iopt_set_large_pages(struct iob_iopt *iopt, bool enable)
+{
+	unsigned long align, i;
+	struct iob_pt *pt;
+	int rc = 0;
+
+	down_write(&iopt->domains_rwsem);
+	down_write(&iopt->iova_rwsem);
+	if (enable) {
+		iopt->large_pages = true;
+		iopt->iova_alignment = iopt_wanted_alignment(iopt);
+		goto out_unlock;
+	}
+	if (!iopt->large_pages)
+		goto out_unlock;
+	rc = -EINVAL;
+	if (iopt->ndomains && !RB_EMPTY_ROOT(&iopt->areas.rb_root))
+		goto out_unlock;
+	xa_for_each(&iopt->domains, i, pt)
+		if (iob_pt_granule(pt) > PAGE_SIZE)
+			goto out_unlock;
+	align = max_t(unsigned long, iopt->iova_alignment, PAGE_SIZE);
+	rc = iopt_check_alignment(iopt, align);
+	if (!rc) {
+		iopt->large_pages = false;
+		iopt->iova_alignment = align;
+	}
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+	up_write(&iopt->domains_rwsem);
+	return rc;
+}
+
+/**
+ * iopt_large_pages() - IOMMU_OPTION_HUGE_PAGES, read side
+ * @iopt: the IOVA space
+ *
+ * Return: whether contiguous memory may map as large runs.
+ */
+bool iopt_large_pages(struct iob_iopt *iopt)
+{
+	bool on;
+
+	down_read(&iopt->iova_rwsem);
+	on = iopt->large_pages;
+	up_read(&iopt->iova_rwsem);
+	return on;
+}
+
+/**
+ * iopt_destroy() - unmap everything and free the IOVA space's state
+ * @iopt: with no page table left
+ */
+void iopt_destroy(struct iob_iopt *iopt)
+{
+	struct iob_itn *node;
+	u64 unmapped;
+
+	WARN_ON_ONCE(iopt->ndomains);
+	iopt_unmap(iopt, 0, U64_MAX, &unmapped);
+	while ((node = iob_itree_iter_first(&iopt->reserved, 0, U64_MAX))) {
+		iob_itree_remove(node, &iopt->reserved);
+		kfree(container_of(node, struct iob_reserved, node));
+	}
+	iopt_free_tree(&iopt->allowed);
+	xa_destroy(&iopt->domains);
+}

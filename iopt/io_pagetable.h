@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iobroker IO page tables: the IOVA space of one IOAS and what is mapped in
+ * it. See io_pagetable.c for the rules.
+ */
+#ifndef IOBROKER_IO_PAGETABLE_H
+#define IOBROKER_IO_PAGETABLE_H
+
+#include <linux/rwsem.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+
+#include "itree.h"
+
+struct iob_pages;
+struct iob_pt;
+
+/**
+ * struct iob_area - one mapping: an IOVA range over a slice of user memory
+ * @node: the IOVA range, in &iob_iopt.areas
+ * @pages_node: the page indices this area holds pinned, in
+ *	&iob_pages.users, while @filled
+ * @pages: the memory; shared with other areas after IOMMU_IOAS_COPY
+ * @pages_offset: bytes from the start of @pages to the area's first byte
+ * @prot: IOB_PT_READ and/or IOB_PT_WRITE
+ * @live: fully set up; false while a map is still filling page tables,
+ *	when the IOVA range is only reserved
+ * @filled: the pages are pinned and mapped in every page table
+ */
+struct iob_area {
+	struct iob_itn node;
+	struct iob_itn pages_node;
+	struct iob_pages *pages;
+	unsigned long pages_offset;
+	int prot;
+	bool live;
+	bool filled;
+};
+
+/**
+ * struct iob_iopt - the IOVA space of an IOAS
+ * @domains_rwsem: write side held to add or remove a page table; read side
+ *	held by every map, copy and unmap for their whole duration, so page
+ *	tables do not come and go under them
+ * @iova_rwsem: protects the three trees, @iova_alignment and @large_pages
+ * @areas: the mappings, &struct iob_area; never overlapping
+ * @allowed: ranges userspace wants kept usable (IOMMU_IOAS_ALLOW_IOVAS)
+ * @reserved: ranges no mapping may use, &struct iob_reserved: outside a
+ *	page table's apertures, or reserved by a test
+ * @domains: the page tables (struct iob_pt) mapping this IOVA space,
+ *	indices 0 to @ndomains - 1; changed under both semaphores' write side
+ * @ndomains: number of page tables
+ * @iova_alignment: what mappings must be aligned to: 1 with no page
+ *	table, else the largest of the tables' smallest IO pages, at least
+ *	PAGE_SIZE without @large_pages
+ * @large_pages: contiguous memory may map as large runs
+ *
+ * Lock order: domains_rwsem, iova_rwsem, iob_pages.mutex, then whatever a
+ * page table driver takes.
+ */
+struct iob_iopt {
+	struct rw_semaphore domains_rwsem;
+	struct rw_semaphore iova_rwsem;
+	struct rb_root_cached areas;
+	struct rb_root_cached allowed;
+	struct rb_root_cached reserved;
+	struct xarray domains;
+	unsigned int ndomains;
+	unsigned long iova_alignment;
+	bool large_pages;
+};
+
+/**
+ * struct iob_reserved - an IOVA range no mapping may use
+ * @node: the range
+ * @owner: who reserved it (a page table, or NULL for a test)
+ */
+struct iob_reserved {
+	struct iob_itn node;
+	const void *owner;
+};
+
+void iopt_init(struct iob_iopt *iopt);
+void iopt_destroy(struct iob_iopt *iopt);
+
+int iopt_map_user(struct iob_iopt *iopt, u64 *iova, unsigned long uptr,
+		  u64 length, int prot, bool fixed, bool account_mm);
+int iopt_copy(struct iob_iopt *src, u64 src_iova, u64 length,
+	      struct iob_iopt *dst, u64 *dst_iova, int prot, bool fixed);
+int iopt_unmap(struct iob_iopt *iopt, u64 start, u64 last, u64 *unmapped);
+
+int iopt_reserve(struct iob_iopt *iopt, u64 start, u64 last,
+		 const void *owner);
+int iopt_set_allowed(struct iob_iopt *iopt, struct rb_root_cached *allowed);
+/* An IOVA range [start, last]. */
+struct iob_range {
+	u64 start;
+	u64 last;
+};
+
+int iopt_ranges(struct iob_iopt *iopt, struct iob_range **ranges, u32 *count,
+		u64 *alignment);
+
+int iopt_add_pt(struct iob_iopt *iopt, struct iob_pt *pt);
+void iopt_remove_pt(struct iob_iopt *iopt, struct iob_pt *pt);
+int iopt_set_large_pages(struct iob_iopt *iopt, bool enable);
+bool iopt_large_pages(struct iob_iopt *iopt);
+
+void iopt_free_tree(struct rb_root_cached *root);
+
+#endif
