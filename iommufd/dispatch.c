@@ -27,7 +27,13 @@
 /* Big enough for the structure of any ioctl in the table. */
 union iob_ucmd_buffer {
 	struct iommu_destroy destroy;
+	struct iommu_hwpt_alloc hwpt_alloc;
 	struct iommu_ioas_alloc ioas_alloc;
+	struct iommu_ioas_allow_iovas allow_iovas;
+	struct iommu_ioas_copy ioas_copy;
+	struct iommu_ioas_iova_ranges iova_ranges;
+	struct iommu_ioas_map ioas_map;
+	struct iommu_ioas_unmap ioas_unmap;
 	struct iommu_option option;
 	struct iommu_test_cmd test;
 };
@@ -43,8 +49,20 @@ union iob_ucmd_buffer {
 
 static const struct iob_ioctl_op iob_ioctl_ops[] = {
 	IOB_IOCTL(IOMMU_DESTROY, iob_destroy_ioctl, struct iommu_destroy, id),
+	IOB_IOCTL(IOMMU_HWPT_ALLOC, iob_hwpt_alloc_ioctl,
+		  struct iommu_hwpt_alloc, __reserved),
 	IOB_IOCTL(IOMMU_IOAS_ALLOC, iob_ioas_alloc_ioctl,
 		  struct iommu_ioas_alloc, out_ioas_id),
+	IOB_IOCTL(IOMMU_IOAS_ALLOW_IOVAS, iob_ioas_allow_iovas_ioctl,
+		  struct iommu_ioas_allow_iovas, allowed_iovas),
+	IOB_IOCTL(IOMMU_IOAS_COPY, iob_ioas_copy_ioctl, struct iommu_ioas_copy,
+		  src_iova),
+	IOB_IOCTL(IOMMU_IOAS_IOVA_RANGES, iob_ioas_iova_ranges_ioctl,
+		  struct iommu_ioas_iova_ranges, out_iova_alignment),
+	IOB_IOCTL(IOMMU_IOAS_MAP, iob_ioas_map_ioctl, struct iommu_ioas_map,
+		  iova),
+	IOB_IOCTL(IOMMU_IOAS_UNMAP, iob_ioas_unmap_ioctl,
+		  struct iommu_ioas_unmap, length),
 	IOB_IOCTL(IOMMU_OPTION, iob_option_ioctl, struct iommu_option, val64),
 	IOB_IOCTL(IOMMU_TEST_CMD, iob_test_ioctl, struct iommu_test_cmd, last),
 };

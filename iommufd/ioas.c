@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iobroker IO address spaces.
- *
- * An IOAS is the object userspace maps its memory into and attaches page
- * tables and devices to. Its mappings arrive with the io_pagetable layer;
- * for now it carries its settings.
+ * iobroker IO address spaces: the object, and the ioctls that work on its
+ * mappings. The checks here are about the ioctl's structure, in the order
+ * Linux 6.12 makes them; everything about IOVAs and memory is in iopt/.
  */
 #include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
 
+#include "../ptdrv/ptdrv.h"
 #include "../uapi/iobroker/iommufd.h"
 #include "ioas.h"
 #include "ioctl.h"
@@ -16,7 +17,10 @@ static void iob_ioas_destroy(struct iob_object *obj)
 {
 	struct iob_ioas *ioas = container_of(obj, struct iob_ioas, obj);
 
-	mutex_destroy(&ioas->lock);
+	/* Every HWPT holds a reference, so none is left. */
+	WARN_ON_ONCE(!list_empty(&ioas->hwpts));
+	iopt_destroy(&ioas->iopt);
+	mutex_destroy(&ioas->mutex);
 }
 
 static const struct iob_object_ops iob_ioas_ops = {
@@ -38,8 +42,9 @@ int iob_ioas_alloc_ioctl(struct iob_ucmd *ucmd)
 	ioas = iob_object_alloc(ucmd->ctx, struct iob_ioas, obj, &iob_ioas_ops);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
-	mutex_init(&ioas->lock);
-	ioas->large_pages = true;
+	iopt_init(&ioas->iopt);
+	mutex_init(&ioas->mutex);
+	INIT_LIST_HEAD(&ioas->hwpts);
 
 	cmd->out_ioas_id = ioas->obj.id;
 	rc = iob_ucmd_respond(ucmd, sizeof(*cmd));
@@ -51,13 +56,233 @@ int iob_ioas_alloc_ioctl(struct iob_ucmd *ucmd)
 	return 0;
 }
 
+static int iob_map_prot(u32 flags)
+{
+	int prot = 0;
+
+	if (flags & IOMMU_IOAS_MAP_READABLE)
+		prot |= IOB_PT_READ;
+	if (flags & IOMMU_IOAS_MAP_WRITEABLE)
+		prot |= IOB_PT_WRITE;
+	return prot;
+}
+
+#define IOB_MAP_FLAGS (IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE | \
+		       IOMMU_IOAS_MAP_READABLE)
+
+/*
+ * The reply of a map could not be written: take the mapping back out, so
+ * that a failed call leaves nothing behind.
+ */
+static void iob_undo_map(struct iob_ioas *ioas, u64 iova, u64 length)
+{
+	u64 unmapped;
+
+	iopt_unmap(&ioas->iopt, iova, iova + length - 1, &unmapped);
+}
+
+/* IOMMU_IOAS_MAP */
+int iob_ioas_map_ioctl(struct iob_ucmd *ucmd)
+{
+	struct iommu_ioas_map *cmd = ucmd->cmd;
+	struct iob_ioas *ioas;
+	bool account_mm;
+	int rc;
+
+	if (cmd->flags & ~IOB_MAP_FLAGS || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->iova >= U64_MAX || cmd->length >= U64_MAX)
+		return -EOVERFLOW;
+	if (!iob_map_prot(cmd->flags))
+		return -EINVAL;
+	ioas = iob_ioas_get(ucmd->ctx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	account_mm = READ_ONCE(ucmd->ctx->account_mode) == IOB_ACCOUNT_MM;
+	rc = iopt_map_user(&ioas->iopt, &cmd->iova, cmd->user_va, cmd->length,
+			   iob_map_prot(cmd->flags),
+			   cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA, account_mm);
+	if (!rc) {
+		rc = iob_ucmd_respond(ucmd, sizeof(*cmd));
+		if (rc)
+			iob_undo_map(ioas, cmd->iova, cmd->length);
+	}
+	iob_ioas_put(ioas);
+	return rc;
+}
+
+/* IOMMU_IOAS_COPY */
+int iob_ioas_copy_ioctl(struct iob_ucmd *ucmd)
+{
+	struct iommu_ioas_copy *cmd = ucmd->cmd;
+	struct iob_ioas *src, *dst;
+	int rc;
+
+	if (cmd->flags & ~IOB_MAP_FLAGS)
+		return -EOPNOTSUPP;
+	if (cmd->length >= U64_MAX || cmd->src_iova >= U64_MAX ||
+	    cmd->dst_iova >= U64_MAX)
+		return -EOVERFLOW;
+	if (!iob_map_prot(cmd->flags))
+		return -EINVAL;
+	src = iob_ioas_get(ucmd->ctx, cmd->src_ioas_id);
+	if (IS_ERR(src))
+		return PTR_ERR(src);
+	dst = iob_ioas_get(ucmd->ctx, cmd->dst_ioas_id);
+	if (IS_ERR(dst)) {
+		rc = PTR_ERR(dst);
+		goto out_put_src;
+	}
+
+	rc = iopt_copy(&src->iopt, cmd->src_iova, cmd->length, &dst->iopt,
+		       &cmd->dst_iova, iob_map_prot(cmd->flags),
+		       cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA);
+	if (!rc) {
+		rc = iob_ucmd_respond(ucmd, sizeof(*cmd));
+		if (rc)
+			iob_undo_map(dst, cmd->dst_iova, cmd->length);
+	}
+	iob_ioas_put(dst);
+out_put_src:
+	iob_ioas_put(src);
+	return rc;
+}
+
+/* IOMMU_IOAS_UNMAP */
+int iob_ioas_unmap_ioctl(struct iob_ucmd *ucmd)
+{
+	struct iommu_ioas_unmap *cmd = ucmd->cmd;
+	struct iob_ioas *ioas;
+	u64 last, unmapped;
+	int rc;
+
+	ioas = iob_ioas_get(ucmd->ctx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	if (cmd->iova == 0 && cmd->length == U64_MAX) {
+		last = U64_MAX;
+	} else if (cmd->iova >= U64_MAX || cmd->length >= U64_MAX) {
+		rc = -EOVERFLOW;
+		goto out_put;
+	} else if (!cmd->length) {
+		rc = -EINVAL;
+		goto out_put;
+	} else if (check_add_overflow(cmd->iova, cmd->length - 1, &last)) {
+		rc = -EOVERFLOW;
+		goto out_put;
+	}
+	rc = iopt_unmap(&ioas->iopt, cmd->iova, last, &unmapped);
+	if (!rc) {
+		cmd->length = unmapped;
+		rc = iob_ucmd_respond(ucmd, sizeof(*cmd));
+	}
+out_put:
+	iob_ioas_put(ioas);
+	return rc;
+}
+
+/* IOMMU_IOAS_IOVA_RANGES */
+int iob_ioas_iova_ranges_ioctl(struct iob_ucmd *ucmd)
+{
+	struct iommu_ioas_iova_ranges *cmd = ucmd->cmd;
+	struct iommu_iova_range __user *out =
+		u64_to_user_ptr(cmd->allowed_iovas);
+	struct iob_range *ranges;
+	struct iob_ioas *ioas;
+	u32 count, i;
+	u64 align;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	ioas = iob_ioas_get(ucmd->ctx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	rc = iopt_ranges(&ioas->iopt, &ranges, &count, &align);
+	iob_ioas_put(ioas);
+	if (rc)
+		return rc;
+
+	for (i = 0; i < count && i < cmd->num_iovas; i++) {
+		struct iommu_iova_range r = {
+			.start = ranges[i].start,
+			.last = ranges[i].last,
+		};
+
+		if (copy_to_user(&out[i], &r, sizeof(r))) {
+			rc = -EFAULT;
+			goto out_free;
+		}
+	}
+	rc = count > cmd->num_iovas ? -EMSGSIZE : 0;
+	cmd->num_iovas = count;
+	cmd->out_iova_alignment = align;
+	/* The caller learns the count it needs even when it gets EMSGSIZE. */
+	if (iob_ucmd_respond(ucmd, sizeof(*cmd)))
+		rc = -EFAULT;
+out_free:
+	kfree(ranges);
+	return rc;
+}
+
+/* Read the caller's ranges into a tree of struct iob_itn. */
+static int iob_read_ranges(struct rb_root_cached *tree,
+			   struct iommu_iova_range __user *ranges, u32 count)
+{
+	struct iommu_iova_range r;
+	struct iob_itn *node;
+	u32 i;
+
+	for (i = 0; i < count; i++) {
+		if (copy_from_user(&r, &ranges[i], sizeof(r)))
+			return -EFAULT;
+		if (r.start >= r.last ||
+		    iob_itree_iter_first(tree, r.start, r.last))
+			return -EINVAL;
+		node = kzalloc(sizeof(*node), GFP_KERNEL_ACCOUNT);
+		if (!node)
+			return -ENOMEM;
+		node->start = r.start;
+		node->last = r.last;
+		iob_itree_insert(node, tree);
+	}
+	return 0;
+}
+
+/* IOMMU_IOAS_ALLOW_IOVAS */
+int iob_ioas_allow_iovas_ioctl(struct iob_ucmd *ucmd)
+{
+	struct iommu_ioas_allow_iovas *cmd = ucmd->cmd;
+	struct rb_root_cached allowed = RB_ROOT_CACHED;
+	struct iob_ioas *ioas;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	ioas = iob_ioas_get(ucmd->ctx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	rc = iob_read_ranges(&allowed, u64_to_user_ptr(cmd->allowed_iovas),
+			     cmd->num_iovas);
+	if (!rc)
+		rc = iopt_set_allowed(&ioas->iopt, &allowed);
+	/* The old list on success, the rejected one on failure. */
+	iopt_free_tree(&allowed);
+	iob_ioas_put(ioas);
+	return rc;
+}
+
 /**
  * iob_ioas_option_huge_pages() - IOMMU_OPTION_HUGE_PAGES on one IOAS
  * @ctx: the file's context
  * @cmd: the option command; @cmd->op is already known to be GET or SET
  *
  * Return: 0, -ENOENT if @cmd->object_id is not an IOAS, -EINVAL for a
- * value other than 0 or 1.
+ * value other than 0 or 1 or a change the IOAS cannot make now,
+ * -EADDRINUSE if mappings are not aligned for PAGE_SIZE-only mapping.
  */
 int iob_ioas_option_huge_pages(struct iob_ctx *ctx, struct iommu_option *cmd)
 {
@@ -68,14 +293,12 @@ int iob_ioas_option_huge_pages(struct iob_ctx *ctx, struct iommu_option *cmd)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 
-	mutex_lock(&ioas->lock);
 	if (cmd->op == IOMMU_OPTION_OP_GET)
-		cmd->val64 = ioas->large_pages;
+		cmd->val64 = iopt_large_pages(&ioas->iopt);
 	else if (cmd->val64 > 1)
 		rc = -EINVAL;
 	else
-		ioas->large_pages = cmd->val64;
-	mutex_unlock(&ioas->lock);
+		rc = iopt_set_large_pages(&ioas->iopt, cmd->val64);
 
 	iob_ioas_put(ioas);
 	return rc;

@@ -6,9 +6,11 @@
 #define IOBROKER_IOAS_H
 
 #include <linux/err.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 
+#include "../iopt/io_pagetable.h"
 #include "object.h"
 
 struct iommu_option;
@@ -16,14 +18,16 @@ struct iommu_option;
 /**
  * struct iob_ioas - an IO address space
  * @obj: object header
- * @lock: protects the IOAS's settings below
- * @large_pages: contiguous memory may be mapped with IO pages larger than
- *	PAGE_SIZE (IOMMU_OPTION_HUGE_PAGES)
+ * @iopt: its IOVA space and mappings
+ * @mutex: protects @hwpts
+ * @hwpts: the HWPTs made for this IOAS (&struct iob_hwpt.item); each holds
+ *	a long-term reference on the IOAS
  */
 struct iob_ioas {
 	struct iob_object obj;
-	struct mutex lock;	/* protects large_pages */
-	bool large_pages;
+	struct iob_iopt iopt;
+	struct mutex mutex;	/* protects hwpts */
+	struct list_head hwpts;
 };
 
 static inline struct iob_ioas *iob_ioas_get(struct iob_ctx *ctx, u32 id)

@@ -47,7 +47,13 @@ long iob_ioctl(struct iob_ctx *ctx, unsigned int cmd, void __user *arg);
 
 /* Handlers, one per ioctl; each lives with the object type it serves. */
 int iob_destroy_ioctl(struct iob_ucmd *ucmd);
+int iob_hwpt_alloc_ioctl(struct iob_ucmd *ucmd);
 int iob_ioas_alloc_ioctl(struct iob_ucmd *ucmd);
+int iob_ioas_allow_iovas_ioctl(struct iob_ucmd *ucmd);
+int iob_ioas_copy_ioctl(struct iob_ucmd *ucmd);
+int iob_ioas_iova_ranges_ioctl(struct iob_ucmd *ucmd);
+int iob_ioas_map_ioctl(struct iob_ucmd *ucmd);
+int iob_ioas_unmap_ioctl(struct iob_ucmd *ucmd);
 int iob_option_ioctl(struct iob_ucmd *ucmd);
 int iob_test_ioctl(struct iob_ucmd *ucmd);
 

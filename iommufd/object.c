@@ -66,6 +66,8 @@ static atomic_long_t iob_alive = ATOMIC_LONG_INIT(0);
 static struct lock_class_key iob_destroy_keys[IOB_OBJ_MAX];
 static const char *const iob_destroy_names[IOB_OBJ_MAX] = {
 	[IOB_OBJ_NONE] = "iob_none_destroy_rwsem",
+	[IOB_OBJ_DEVICE] = "iob_device_destroy_rwsem",
+	[IOB_OBJ_HWPT] = "iob_hwpt_destroy_rwsem",
 	[IOB_OBJ_IOAS] = "iob_ioas_destroy_rwsem",
 	[IOB_OBJ_SELFTEST] = "iob_selftest_destroy_rwsem",
 };
@@ -326,6 +328,20 @@ void iob_object_users_get(struct iob_object *obj)
 EXPORT_SYMBOL_IOB_TEST(iob_object_users_get);
 
 /**
+ * iob_object_users_tryget() - take a long-term reference unless dying
+ * @obj: an object whose memory the caller knows to be valid, e.g. through
+ *	a list its destroy op removes it from under a lock the caller holds
+ *
+ * Return: true if the reference was taken; false if a destroy path has
+ * already claimed the object.
+ */
+bool iob_object_users_tryget(struct iob_object *obj)
+{
+	return refcount_inc_not_zero(&obj->users);
+}
+EXPORT_SYMBOL_IOB_TEST(iob_object_users_tryget);
+
+/**
  * iob_object_users_put() - drop a long-term reference
  * @obj: the object
  *
@@ -394,16 +410,14 @@ int iob_object_destroy_kernel(struct iob_ctx *ctx, struct iob_object *obj)
 
 	down_write(&obj->destroy_rwsem);
 	xa_lock(&ctx->objects);
-	/*
-	 * Exactly the xarray's reference and the caller's. Nobody can add a
-	 * reference now: that needs the read side or a reference already.
-	 */
-	if (refcount_read(&obj->users) != 2) {
+	/* Ours, then the xarray's: nothing else may be left. */
+	refcount_dec(&obj->users);
+	if (!refcount_dec_if_one(&obj->users)) {
+		refcount_inc(&obj->users);
 		xa_unlock(&ctx->objects);
 		up_write(&obj->destroy_rwsem);
 		return -EBUSY;
 	}
-	refcount_set(&obj->users, 0);
 	__xa_erase(&ctx->objects, obj->id);
 	xa_unlock(&ctx->objects);
 	up_write(&obj->destroy_rwsem);
@@ -412,3 +426,35 @@ int iob_object_destroy_kernel(struct iob_ctx *ctx, struct iob_object *obj)
 	return 0;
 }
 EXPORT_SYMBOL_IOB_TEST(iob_object_destroy_kernel);
+
+/**
+ * iob_object_put_try_destroy() - drop a long-term reference, and destroy
+ *	the object if nothing else uses it
+ * @ctx: the object's context
+ * @obj: published object on which the caller holds a long-term reference
+ *
+ * For objects the kernel made on its own account, such as the HWPT of an
+ * attach to an IOAS, which go away with their last user. Does not sleep:
+ * if an ioctl holds the object right now, it stays, for userspace to
+ * destroy or for the file's close.
+ */
+void iob_object_put_try_destroy(struct iob_ctx *ctx, struct iob_object *obj)
+{
+	xa_lock(&ctx->objects);
+	refcount_dec(&obj->users);
+	if (!down_write_trylock(&obj->destroy_rwsem)) {
+		xa_unlock(&ctx->objects);
+		return;
+	}
+	if (!refcount_dec_if_one(&obj->users)) {
+		up_write(&obj->destroy_rwsem);
+		xa_unlock(&ctx->objects);
+		return;
+	}
+	__xa_erase(&ctx->objects, obj->id);
+	xa_unlock(&ctx->objects);
+	up_write(&obj->destroy_rwsem);
+
+	iob_object_release(obj);
+}
+EXPORT_SYMBOL_IOB_TEST(iob_object_put_try_destroy);

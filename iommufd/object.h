@@ -24,6 +24,8 @@ struct module;
 enum iob_obj_type {
 	IOB_OBJ_NONE,
 	IOB_OBJ_ANY = IOB_OBJ_NONE,
+	IOB_OBJ_DEVICE,
+	IOB_OBJ_HWPT,
 	IOB_OBJ_IOAS,
 	IOB_OBJ_SELFTEST,
 	IOB_OBJ_MAX,
@@ -122,10 +124,12 @@ struct iob_object *iob_object_get(struct iob_ctx *ctx, u32 id,
 void iob_object_put(struct iob_object *obj);
 
 void iob_object_users_get(struct iob_object *obj);
+bool iob_object_users_tryget(struct iob_object *obj);
 void iob_object_users_put(struct iob_object *obj);
 
 int iob_object_destroy_user(struct iob_ctx *ctx, u32 id);
 int iob_object_destroy_kernel(struct iob_ctx *ctx, struct iob_object *obj);
+void iob_object_put_try_destroy(struct iob_ctx *ctx, struct iob_object *obj);
 
 static inline enum iob_obj_type iob_object_type(const struct iob_object *obj)
 {

@@ -110,6 +110,250 @@ struct iommu_ioas_alloc {
 #define IOMMU_IOAS_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_ALLOC)
 
 /**
+ * struct iommu_iova_range - an IOVA range
+ * @start: first IOVA
+ * @last: last IOVA, inclusive
+ */
+struct iommu_iova_range {
+	__aligned_u64 start;
+	__aligned_u64 last;
+};
+
+/**
+ * struct iommu_ioas_iova_ranges - ioctl(IOMMU_IOAS_IOVA_RANGES)
+ * @size: sizeof(struct iommu_ioas_iova_ranges)
+ * @ioas_id: the IOAS
+ * @num_iovas: in: how many entries @allowed_iovas has room for; out: how
+ *	many ranges there are
+ * @__reserved: must be 0
+ * @allowed_iovas: user pointer to an array of struct iommu_iova_range
+ * @out_iova_alignment: what IOVAs and lengths given to IOMMU_IOAS_MAP and
+ *	IOMMU_IOAS_COPY must be multiples of
+ *
+ * Report the IOVA ranges mappings can use: everything the IOAS's page
+ * tables translate, minus reserved ranges. A new IOAS allows the whole
+ * 64-bit space; every page table attached narrows it to its apertures, and
+ * detaching widens it again, so ask again after attaching or detaching.
+ *
+ * The ranges are written in ascending order, as many as fit. If they do
+ * not all fit, the call fails with EMSGSIZE but still sets @num_iovas to
+ * the number needed (and @out_iova_alignment), so the caller can retry
+ * with a larger array.
+ *
+ * @out_iova_alignment is 1 for an IOAS without page tables. With page
+ * tables it is their largest smallest IO page; it can exceed PAGE_SIZE
+ * only for a TCE window whose IO page is larger (an iobroker extension).
+ */
+struct iommu_ioas_iova_ranges {
+	__u32 size;
+	__u32 ioas_id;
+	__u32 num_iovas;
+	__u32 __reserved;
+	__aligned_u64 allowed_iovas;
+	__aligned_u64 out_iova_alignment;
+};
+
+#define IOMMU_IOAS_IOVA_RANGES _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_IOVA_RANGES)
+
+/**
+ * struct iommu_ioas_allow_iovas - ioctl(IOMMU_IOAS_ALLOW_IOVAS)
+ * @size: sizeof(struct iommu_ioas_allow_iovas)
+ * @ioas_id: the IOAS
+ * @num_iovas: number of entries in @allowed_iovas; 0 clears the list
+ * @__reserved: must be 0
+ * @allowed_iovas: user pointer to an array of struct iommu_iova_range
+ *
+ * Replace the IOAS's list of allowed ranges. From then on nothing may
+ * reserve IOVAs inside them: attaching a page table whose apertures do not
+ * cover them fails with EADDRINUSE, so IOMMU_IOAS_IOVA_RANGES never
+ * reports less than this list. Automatic IOVA selection in IOMMU_IOAS_MAP
+ * and IOMMU_IOAS_COPY picks IOVAs only inside allowed ranges, when there
+ * are any; fixed IOVAs are not limited by them.
+ *
+ * Each range needs start < last (EINVAL) and must not overlap another
+ * range of the list (EINVAL). If a range overlaps a reserved range already
+ * in the IOAS, the call fails with EADDRINUSE and the old list stays.
+ */
+struct iommu_ioas_allow_iovas {
+	__u32 size;
+	__u32 ioas_id;
+	__u32 num_iovas;
+	__u32 __reserved;
+	__aligned_u64 allowed_iovas;
+};
+
+#define IOMMU_IOAS_ALLOW_IOVAS _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_ALLOW_IOVAS)
+
+/**
+ * enum iommufd_ioas_map_flags - flags of IOMMU_IOAS_MAP and IOMMU_IOAS_COPY
+ * @IOMMU_IOAS_MAP_FIXED_IOVA: map exactly at the given IOVA; without it
+ *	the kernel chooses one and returns it
+ * @IOMMU_IOAS_MAP_WRITEABLE: devices may write to the memory
+ * @IOMMU_IOAS_MAP_READABLE: devices may read the memory
+ */
+enum iommufd_ioas_map_flags {
+	IOMMU_IOAS_MAP_FIXED_IOVA = 1 << 0,
+	IOMMU_IOAS_MAP_WRITEABLE = 1 << 1,
+	IOMMU_IOAS_MAP_READABLE = 1 << 2,
+};
+
+/**
+ * struct iommu_ioas_map - ioctl(IOMMU_IOAS_MAP)
+ * @size: sizeof(struct iommu_ioas_map)
+ * @flags: enum iommufd_ioas_map_flags; READABLE or WRITEABLE is required
+ * @ioas_id: the IOAS
+ * @__reserved: must be 0
+ * @user_va: the first byte of memory to map
+ * @length: bytes to map
+ * @iova: in, with FIXED_IOVA: where to map; out: where the memory went
+ *
+ * Map @length bytes of the caller's memory at @user_va into the IOAS. The
+ * IOVA, the length and the offset of @user_va within its page must be
+ * multiples of the IOAS's IOVA alignment (EINVAL). A fixed IOVA must not
+ * overlap a mapping (EEXIST) or a reserved range (EINVAL). A chosen IOVA
+ * keeps the alignment of @user_va, so that large pages stay large, and is
+ * never 0; ENOSPC if nothing fits.
+ *
+ * Memory is pinned, and charged to RLIMIT_MEMLOCK, only once the IOAS has
+ * a page table; mapping into an IOAS without one only records the range.
+ * Pinning fails with EFAULT for memory that is not there and ENOMEM above
+ * the limit, and then nothing is mapped.
+ */
+struct iommu_ioas_map {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 user_va;
+	__aligned_u64 length;
+	__aligned_u64 iova;
+};
+
+#define IOMMU_IOAS_MAP _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_MAP)
+
+/**
+ * struct iommu_ioas_copy - ioctl(IOMMU_IOAS_COPY)
+ * @size: sizeof(struct iommu_ioas_copy)
+ * @flags: enum iommufd_ioas_map_flags; READABLE or WRITEABLE is required
+ * @dst_ioas_id: the IOAS to map into
+ * @src_ioas_id: the IOAS whose mappings to copy
+ * @length: bytes
+ * @dst_iova: in, with FIXED_IOVA: where to map; out: where it went
+ * @src_iova: first IOVA to copy from
+ *
+ * Map the memory behind [@src_iova, @src_iova + @length) of the source
+ * IOAS into the destination IOAS, which may be the same one. The source
+ * range must be entirely covered by mappings lying back to back (ENOENT
+ * otherwise); it may start and end inside them. The copy shares the
+ * pinned pages of the source: nothing is pinned or charged again. WRITEABLE
+ * needs memory that was mapped writeable (EPERM). The destination rules
+ * are those of IOMMU_IOAS_MAP.
+ */
+struct iommu_ioas_copy {
+	__u32 size;
+	__u32 flags;
+	__u32 dst_ioas_id;
+	__u32 src_ioas_id;
+	__aligned_u64 length;
+	__aligned_u64 dst_iova;
+	__aligned_u64 src_iova;
+};
+
+#define IOMMU_IOAS_COPY _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_COPY)
+
+/**
+ * struct iommu_ioas_unmap - ioctl(IOMMU_IOAS_UNMAP)
+ * @size: sizeof(struct iommu_ioas_unmap)
+ * @ioas_id: the IOAS
+ * @iova: first IOVA of the range
+ * @length: in: bytes in the range; out: bytes unmapped
+ *
+ * Remove every mapping inside the range. A mapping is removed whole or not
+ * at all: if one is only partly inside, the call fails with ENOENT and
+ * (unlike Linux, which may already have removed mappings below it)
+ * changes nothing. A range without mappings also gives ENOENT, except for
+ * @iova 0 and @length U64_MAX, which means everything and succeeds even
+ * when there is nothing. EBUSY if a map or unmap of the range is still in
+ * flight.
+ */
+struct iommu_ioas_unmap {
+	__u32 size;
+	__u32 ioas_id;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+};
+
+#define IOMMU_IOAS_UNMAP _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_UNMAP)
+
+/**
+ * enum iommufd_hwpt_alloc_flags - flags of IOMMU_HWPT_ALLOC
+ * @IOMMU_HWPT_ALLOC_NEST_PARENT: the table may later parent nested tables;
+ *	accepted and recorded, as nesting is not offered on TCE hardware
+ * @IOMMU_HWPT_ALLOC_DIRTY_TRACKING: track DMA writes; not supported
+ *	(EOPNOTSUPP), TCE tables have no dirty bits
+ * @IOMMU_HWPT_FAULT_ID_VALID: @fault_id names a fault queue; not supported
+ *	(EOPNOTSUPP)
+ */
+enum iommufd_hwpt_alloc_flags {
+	IOMMU_HWPT_ALLOC_NEST_PARENT = 1 << 0,
+	IOMMU_HWPT_ALLOC_DIRTY_TRACKING = 1 << 1,
+	IOMMU_HWPT_FAULT_ID_VALID = 1 << 2,
+};
+
+/**
+ * enum iommu_hwpt_data_type - what IOMMU_HWPT_ALLOC's data describes
+ * @IOMMU_HWPT_DATA_NONE: no data: a page table of the device's default
+ *	shape
+ * @IOMMU_HWPT_DATA_VTD_S1: Intel VT-d stage-1 table; not supported
+ */
+enum iommu_hwpt_data_type {
+	IOMMU_HWPT_DATA_NONE = 0,
+	IOMMU_HWPT_DATA_VTD_S1 = 1,
+};
+
+/**
+ * struct iommu_hwpt_alloc - ioctl(IOMMU_HWPT_ALLOC)
+ * @size: sizeof(struct iommu_hwpt_alloc)
+ * @flags: enum iommufd_hwpt_alloc_flags
+ * @dev_id: the device the table is made for; it picks the hardware
+ * @pt_id: the IOAS whose mappings the table will hold
+ * @out_hwpt_id: ID of the new hardware page table
+ * @__reserved: must be 0
+ * @data_type: enum iommu_hwpt_data_type
+ * @data_len: bytes at @data_uptr; 0 exactly when @data_type is NONE
+ * @data_uptr: user pointer to the type's data
+ * @fault_id: fault queue, with IOMMU_HWPT_FAULT_ID_VALID
+ * @__reserved2: ignored, as in Linux 6.12
+ *
+ * Make a hardware page table (HWPT) for the device's IOMMU that maps
+ * everything the IOAS maps, now and later. The device is not attached;
+ * attach it, or others of the same kind, through the device's own
+ * interface. The HWPT keeps the IOAS from being destroyed (EBUSY) and
+ * can be destroyed once no device is attached to it.
+ *
+ * Errors: EOPNOTSUPP for unsupported flags or data types or a non-zero
+ * @__reserved; EINVAL for a @data_len that does not match @data_type or a
+ * @pt_id that is not an IOAS; ENOENT for an unknown @dev_id; what
+ * attaching the table to the IOAS can give (EADDRINUSE, EINVAL, EFAULT,
+ * ENOMEM).
+ */
+struct iommu_hwpt_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pt_id;
+	__u32 out_hwpt_id;
+	__u32 __reserved;
+	__u32 data_type;
+	__u32 data_len;
+	__aligned_u64 data_uptr;
+	__u32 fault_id;
+	__u32 __reserved2;
+};
+
+#define IOMMU_HWPT_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_ALLOC)
+
+/**
  * enum iommufd_option - the options IOMMU_OPTION can read or change
  * @IOMMU_OPTION_RLIMIT_MODE: how pinned pages are charged against
  *	RLIMIT_MEMLOCK for this file. 0 (the default) charges the user that

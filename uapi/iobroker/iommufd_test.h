@@ -49,16 +49,17 @@ enum {
  * IOMMU_TEST_OP_IOB_KERNEL_DESTROY: destroy test object @id the way a
  *	kernel owner does: wait for every short-term holder to finish instead
  *	of failing with EBUSY. Fails with EBUSY if another object depends on it.
- * IOMMU_TEST_OP_IOB_OBJ_COUNT: report the number of objects published in
- *	this file and the number of objects allocated in the whole module,
- *	including those not yet published or not yet freed.
+ * IOMMU_TEST_OP_IOB_STATS: report the number of objects published in
+ *	this file, the number of objects allocated in the whole module
+ *	(including those not yet published or not yet freed), the pages the
+ *	module holds pinned, and the locked_vm charged to the caller's user.
  */
 enum {
 	IOMMU_TEST_OP_IOB_BASE = 0x1000,
 	IOMMU_TEST_OP_IOB_DEP_ALLOC = IOMMU_TEST_OP_IOB_BASE,
 	IOMMU_TEST_OP_IOB_HOLD,
 	IOMMU_TEST_OP_IOB_KERNEL_DESTROY,
-	IOMMU_TEST_OP_IOB_OBJ_COUNT,
+	IOMMU_TEST_OP_IOB_STATS,
 };
 
 #define IOMMU_TEST_IOB_HOLD_MAX_MSEC 10000
@@ -86,6 +87,17 @@ enum {
 	MOCK_FLAGS_DEVICE_NO_DIRTY = 1 << 0,
 	MOCK_FLAGS_DEVICE_HUGE_IOVA = 1 << 1,
 };
+
+/*
+ * iobroker extension: bits 8 to 15 of mock_domain_flags.dev_flags give the
+ * IO page shift of the mock device's TCE tables, from 12 to 24; 0 keeps
+ * upstream's mock page, half of PAGE_SIZE. A shift above PAGE_SHIFT makes a
+ * table of large IO pages, which only large folios can be mapped into.
+ * MOCK_FLAGS_DEVICE_HUGE_IOVA is not supported (EOPNOTSUPP): a TCE table has
+ * one page size.
+ */
+#define MOCK_FLAGS_DEVICE_IOB_PAGE_SHIFT(shift) ((shift) << 8)
+#define MOCK_FLAGS_DEVICE_IOB_PAGE_SHIFT_MASK (0xff << 8)
 
 enum {
 	MOCK_NESTED_DOMAIN_IOTLB_ID_MAX = 3,
@@ -115,7 +127,7 @@ enum {
  * @trigger_iopf: IOMMU_TEST_OP_TRIGGER_IOPF arguments
  * @iob_dep_alloc: IOMMU_TEST_OP_IOB_DEP_ALLOC results (extension)
  * @iob_hold: IOMMU_TEST_OP_IOB_HOLD arguments (extension)
- * @iob_obj_count: IOMMU_TEST_OP_IOB_OBJ_COUNT results (extension)
+ * @iob_stats: IOMMU_TEST_OP_IOB_STATS results (extension)
  * @last: marks the end of the first version of the structure
  *
  * Operations that a later iobroker version implements, or that do not apply
@@ -211,7 +223,9 @@ struct iommu_test_cmd {
 		struct {
 			__aligned_u64 out_ctx_objects;
 			__aligned_u64 out_global_objects;
-		} iob_obj_count;
+			__aligned_u64 out_pinned_pages;
+			__aligned_u64 out_user_locked_vm;
+		} iob_stats;
 	};
 	__u32 last;
 };

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iobroker devices: binding a device to a file, and attaching it to an
+ * IOAS or a HWPT.
+ *
+ * A driver binds a device to a file and owns the device object from then
+ * on: userspace cannot destroy it (EBUSY), and it goes away when the
+ * driver unbinds it, which detaches it first. Attaching to a HWPT uses
+ * that HWPT; attaching to an IOAS reuses an automatic HWPT of the same
+ * driver on that IOAS that the device can use, or makes one. Automatic
+ * HWPTs go away with their last device.
+ *
+ * Locks: iob_device.lock, then iob_ioas.mutex, then the IO page table's.
+ */
+#include <linux/module.h>
+
+#include "device.h"
+#include "export.h"
+#include "ioas.h"
+
+static void iob_device_destroy(struct iob_object *obj)
+{
+	struct iob_device *idev = container_of(obj, struct iob_device, obj);
+
+	/* Unbind detached it; a user closing the file never gets here. */
+	WARN_ON_ONCE(idev->hwpt);
+	mutex_destroy(&idev->lock);
+}
+
+static const struct iob_object_ops iob_device_ops = {
+	.type = IOB_OBJ_DEVICE,
+	.owner = THIS_MODULE,
+	.destroy = iob_device_destroy,
+};
+
+/**
+ * iob_device_bind() - make a device object in a file's context
+ * @ctx: the context
+ * @ops: the driver
+ * @priv: the driver's data
+ *
+ * The caller owns the object until iob_device_unbind(); its ID is
+ * @idev->obj.id.
+ *
+ * Return: the device, or an ERR_PTR.
+ */
+struct iob_device *iob_device_bind(struct iob_ctx *ctx,
+				   const struct iob_device_ops *ops,
+				   void *priv)
+{
+	struct iob_device *idev;
+
+	idev = iob_object_alloc(ctx, struct iob_device, obj, &iob_device_ops);
+	if (IS_ERR(idev))
+		return idev;
+	idev->ctx = ctx;
+	idev->ops = ops;
+	idev->priv = priv;
+	mutex_init(&idev->lock);
+	/* The driver's reference. */
+	iob_object_users_get(&idev->obj);
+	iob_object_finalize(ctx, &idev->obj);
+	return idev;
+}
+EXPORT_SYMBOL_IOB_TEST(iob_device_bind);
+
+/* Switch @idev to the automatic HWPT of @ioas, made if needed. */
+static struct iob_hwpt *iob_device_auto_hwpt(struct iob_device *idev,
+					     struct iob_ioas *ioas,
+					     struct iob_hwpt *cur)
+{
+	struct iob_hwpt *hwpt;
+	int rc;
+
+	mutex_lock(&ioas->mutex);
+	list_for_each_entry(hwpt, &ioas->hwpts, item) {
+		if (!hwpt->auto_domain || hwpt->drv != idev->ops)
+			continue;
+		if (hwpt == cur)
+			goto out_unlock;
+		/* It may be on its way out since its last device left. */
+		if (!iob_object_users_tryget(&hwpt->obj))
+			continue;
+		rc = idev->ops->set_pt(idev, hwpt->pt);
+		if (!rc)
+			goto out_unlock;
+		iob_object_users_put(&hwpt->obj);
+		/* EINVAL means this device cannot use it: try the next. */
+		if (rc != -EINVAL) {
+			hwpt = ERR_PTR(rc);
+			goto out_unlock;
+		}
+	}
+
+	hwpt = iob_hwpt_create(idev->ctx, ioas, idev, 0, NULL, 0, true);
+	if (IS_ERR(hwpt))
+		goto out_unlock;
+	rc = idev->ops->set_pt(idev, hwpt->pt);
+	if (rc) {
+		mutex_unlock(&ioas->mutex);
+		iob_object_abort_destroy(idev->ctx, &hwpt->obj);
+		return ERR_PTR(rc);
+	}
+	list_add_tail(&hwpt->item, &ioas->hwpts);
+	iob_object_users_get(&hwpt->obj);
+	iob_object_finalize(idev->ctx, &hwpt->obj);
+out_unlock:
+	mutex_unlock(&ioas->mutex);
+	return hwpt;
+}
+
+/*
+ * Switch @idev to what @pt_id names, returning the HWPT with a long-term
+ * reference for the device, or @cur itself (no new reference) if that is
+ * what the device uses already.
+ */
+static struct iob_hwpt *iob_device_switch(struct iob_device *idev, u32 pt_id,
+					  struct iob_hwpt *cur)
+{
+	struct iob_hwpt *hwpt;
+	struct iob_object *obj;
+	int rc;
+
+	lockdep_assert_held(&idev->lock);
+	obj = iob_object_get(idev->ctx, pt_id, IOB_OBJ_ANY);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+
+	switch (iob_object_type(obj)) {
+	case IOB_OBJ_IOAS:
+		hwpt = iob_device_auto_hwpt(idev,
+					    container_of(obj, struct iob_ioas,
+							 obj), cur);
+		break;
+	case IOB_OBJ_HWPT:
+		hwpt = container_of(obj, struct iob_hwpt, obj);
+		if (hwpt == cur)
+			break;
+		rc = hwpt->drv == idev->ops ? idev->ops->set_pt(idev, hwpt->pt) :
+					      -EINVAL;
+		if (rc)
+			hwpt = ERR_PTR(rc);
+		else
+			iob_object_users_get(&hwpt->obj);
+		break;
+	default:
+		hwpt = ERR_PTR(-EINVAL);
+	}
+	iob_object_put(obj);
+	return hwpt;
+}
+
+/**
+ * iob_device_attach() - attach a detached device to an IOAS or a HWPT
+ * @idev: the device
+ * @pt_id: in: an IOAS or HWPT ID; out: the HWPT the device now uses
+ *
+ * Return: 0; -EINVAL if the device is attached already, @pt_id is neither
+ * an IOAS nor a HWPT, or the device cannot use the HWPT; -ENOENT if
+ * @pt_id names nothing; or what making an automatic HWPT gives.
+ */
+int iob_device_attach(struct iob_device *idev, u32 *pt_id)
+{
+	struct iob_hwpt *hwpt;
+	int rc = 0;
+
+	mutex_lock(&idev->lock);
+	if (idev->hwpt) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	hwpt = iob_device_switch(idev, *pt_id, NULL);
+	if (IS_ERR(hwpt)) {
+		rc = PTR_ERR(hwpt);
+		goto out_unlock;
+	}
+	idev->hwpt = hwpt;
+	*pt_id = hwpt->obj.id;
+out_unlock:
+	mutex_unlock(&idev->lock);
+	return rc;
+}
+EXPORT_SYMBOL_IOB_TEST(iob_device_attach);
+
+/**
+ * iob_device_replace() - move an attached device to another IOAS or HWPT
+ * @idev: the device
+ * @pt_id: in: an IOAS or HWPT ID; out: the HWPT the device now uses
+ *
+ * The device switches without passing through a blocked state. The old
+ * HWPT, if automatic and left without devices, goes away.
+ *
+ * Return: 0, -EINVAL if the device is not attached, or as for
+ * iob_device_attach().
+ */
+int iob_device_replace(struct iob_device *idev, u32 *pt_id)
+{
+	struct iob_hwpt *old, *hwpt;
+	int rc = 0;
+
+	mutex_lock(&idev->lock);
+	old = idev->hwpt;
+	if (!old) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	hwpt = iob_device_switch(idev, *pt_id, old);
+	if (IS_ERR(hwpt)) {
+		rc = PTR_ERR(hwpt);
+		goto out_unlock;
+	}
+	*pt_id = hwpt->obj.id;
+	if (hwpt != old) {
+		idev->hwpt = hwpt;
+		iob_hwpt_put_user(idev->ctx, old);
+	}
+out_unlock:
+	mutex_unlock(&idev->lock);
+	return rc;
+}
+EXPORT_SYMBOL_IOB_TEST(iob_device_replace);
+
+static void __iob_device_detach(struct iob_device *idev)
+{
+	struct iob_hwpt *hwpt = idev->hwpt;
+
+	lockdep_assert_held(&idev->lock);
+	if (!hwpt)
+		return;
+	WARN_ON_ONCE(idev->ops->set_pt(idev, NULL));
+	idev->hwpt = NULL;
+	iob_hwpt_put_user(idev->ctx, hwpt);
+}
+
+/**
+ * iob_device_detach() - block the device's DMA and let go of its HWPT
+ * @idev: the device; nothing happens if it is not attached
+ */
+void iob_device_detach(struct iob_device *idev)
+{
+	mutex_lock(&idev->lock);
+	__iob_device_detach(idev);
+	mutex_unlock(&idev->lock);
+}
+EXPORT_SYMBOL_IOB_TEST(iob_device_detach);
+
+/**
+ * iob_device_unbind() - detach and destroy a device object
+ * @idev: from iob_device_bind()
+ *
+ * Waits for ioctls that hold the device to finish.
+ */
+void iob_device_unbind(struct iob_device *idev)
+{
+	iob_device_detach(idev);
+	/* Nothing depends on a device, so this cannot be refused. */
+	WARN_ON_ONCE(iob_object_destroy_kernel(idev->ctx, &idev->obj));
+}
+EXPORT_SYMBOL_IOB_TEST(iob_device_unbind);

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iobroker devices and hardware page tables: the interface for the drivers
+ * that turn a device into an iobroker device object (the PCI driver, the
+ * test module's mock devices).
+ */
+#ifndef IOBROKER_DEVICE_H
+#define IOBROKER_DEVICE_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+#include "object.h"
+
+struct iob_device;
+struct iob_ioas;
+struct iob_pt;
+
+/**
+ * struct iob_device_ops - what a device driver provides
+ * @pt_alloc: make a page table this device can translate through, empty,
+ *	of the shape @data (of type @data_type, @len bytes) asks for, or of
+ *	the device's default shape for IOMMU_HWPT_DATA_NONE
+ * @set_pt: make the device translate through @pt instead of whatever it
+ *	used before; NULL blocks its DMA. Returns -EINVAL, changing
+ *	nothing, if the device cannot use @pt; must not fail for NULL.
+ *
+ * A page table made for one device may be shared by other devices of the
+ * same driver; @set_pt decides.
+ */
+struct iob_device_ops {
+	struct iob_pt *(*pt_alloc)(struct iob_device *idev, u32 data_type,
+				   const void *data, size_t len);
+	int (*set_pt)(struct iob_device *idev, struct iob_pt *pt);
+};
+
+struct iob_hwpt;
+
+/**
+ * struct iob_device - a device bound to an iobroker file
+ * @obj: object header; the binding driver owns a long-term reference
+ * @ctx: the file it is bound to
+ * @ops: its driver
+ * @priv: the driver's data
+ * @lock: protects @hwpt and serialises attach, replace and detach
+ * @hwpt: the HWPT the device translates through, or NULL; the device
+ *	holds a long-term reference on it
+ */
+struct iob_device {
+	struct iob_object obj;
+	struct iob_ctx *ctx;
+	const struct iob_device_ops *ops;
+	void *priv;
+	struct mutex lock;	/* protects hwpt */
+	struct iob_hwpt *hwpt;
+};
+
+/**
+ * struct iob_hwpt - a hardware page table object
+ * @obj: object header
+ * @ioas: the IOAS whose mappings it holds; long-term reference
+ * @pt: the driver's page table
+ * @drv: the driver that made @pt; only its devices can use it
+ * @item: in the IOAS's list, under its mutex
+ * @auto_domain: made by the kernel for an attach to an IOAS, and destroyed
+ *	when its last device leaves
+ * @nest_parent: userspace asked for IOMMU_HWPT_ALLOC_NEST_PARENT
+ */
+struct iob_hwpt {
+	struct iob_object obj;
+	struct iob_ioas *ioas;
+	struct iob_pt *pt;
+	const struct iob_device_ops *drv;
+	struct list_head item;
+	bool auto_domain;
+	bool nest_parent;
+};
+
+struct iob_device *iob_device_bind(struct iob_ctx *ctx,
+				   const struct iob_device_ops *ops,
+				   void *priv);
+void iob_device_unbind(struct iob_device *idev);
+int iob_device_attach(struct iob_device *idev, u32 *pt_id);
+int iob_device_replace(struct iob_device *idev, u32 *pt_id);
+void iob_device_detach(struct iob_device *idev);
+
+struct iob_hwpt *iob_hwpt_get(struct iob_ctx *ctx, u32 id);
+struct iob_hwpt *iob_hwpt_create(struct iob_ctx *ctx, struct iob_ioas *ioas,
+				 struct iob_device *idev, u32 data_type,
+				 const void *data, size_t len, bool auto_domain);
+void iob_hwpt_put_user(struct iob_ctx *ctx, struct iob_hwpt *hwpt);
+
+#endif

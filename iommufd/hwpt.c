@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iobroker hardware page tables (HWPTs): a driver's page table, made for
+ * one IOAS and holding all of its mappings, as an object userspace can name
+ * (IOMMU_HWPT_ALLOC) or the kernel makes on its own when a device attaches
+ * to an IOAS. Each HWPT holds a long-term reference on its IOAS; each
+ * device attached to it holds one on the HWPT.
+ */
+#include <linux/module.h>
+
+#include "../ptdrv/ptdrv.h"
+#include "../uapi/iobroker/iommufd.h"
+#include "device.h"
+#include "export.h"
+#include "ioas.h"
+#include "ioctl.h"
+
+static void iob_hwpt_destroy(struct iob_object *obj)
+{
+	struct iob_hwpt *hwpt = container_of(obj, struct iob_hwpt, obj);
+	struct iob_ioas *ioas = hwpt->ioas;
+
+	mutex_lock(&ioas->mutex);
+	list_del_init(&hwpt->item);
+	mutex_unlock(&ioas->mutex);
+	iopt_remove_pt(&ioas->iopt, hwpt->pt);
+	hwpt->pt->ops->free(hwpt->pt);
+	iob_object_users_put(&ioas->obj);
+}
+
+static const struct iob_object_ops iob_hwpt_ops = {
+	.type = IOB_OBJ_HWPT,
+	.owner = THIS_MODULE,
+	.destroy = iob_hwpt_destroy,
+};
+
+/**
+ * iob_hwpt_get() - look up a HWPT and hold it short-term
+ * @ctx: the context
+ * @id: the ID
+ *
+ * Return: the HWPT or ERR_PTR(-ENOENT).
+ */
+struct iob_hwpt *iob_hwpt_get(struct iob_ctx *ctx, u32 id)
+{
+	struct iob_object *obj = iob_object_get(ctx, id, IOB_OBJ_HWPT);
+
+	return IS_ERR(obj) ? ERR_CAST(obj) :
+			     container_of(obj, struct iob_hwpt, obj);
+}
+EXPORT_SYMBOL_IOB_TEST(iob_hwpt_get);
+
+/**
+ * iob_hwpt_create() - make a HWPT for an IOAS, not yet published
+ * @ctx: the context
+ * @ioas: the IOAS, held by the caller
+ * @idev: a device the page table must suit, held by the caller
+ * @data_type: enum iommu_hwpt_data_type
+ * @data: the type's data, in kernel memory
+ * @len: its length
+ * @auto_domain: made by the kernel for an attach
+ *
+ * The page table is made and filled with everything the IOAS maps. The
+ * caller adds the HWPT to @ioas->hwpts and publishes it, or destroys it
+ * with iob_object_abort_destroy() without holding @ioas->mutex.
+ *
+ * Return: the HWPT, or an ERR_PTR from the driver or from attaching the
+ * page table to the IOAS.
+ */
+struct iob_hwpt *iob_hwpt_create(struct iob_ctx *ctx, struct iob_ioas *ioas,
+				 struct iob_device *idev, u32 data_type,
+				 const void *data, size_t len, bool auto_domain)
+{
+	struct iob_hwpt *hwpt;
+	struct iob_pt *pt;
+	int rc;
+
+	hwpt = iob_object_alloc(ctx, struct iob_hwpt, obj, &iob_hwpt_ops);
+	if (IS_ERR(hwpt))
+		return hwpt;
+	INIT_LIST_HEAD(&hwpt->item);
+
+	pt = idev->ops->pt_alloc(idev, data_type, data, len);
+	if (IS_ERR(pt)) {
+		rc = PTR_ERR(pt);
+		goto err_abort;
+	}
+	rc = iopt_add_pt(&ioas->iopt, pt);
+	if (rc) {
+		pt->ops->free(pt);
+		goto err_abort;
+	}
+	iob_object_users_get(&ioas->obj);
+	hwpt->ioas = ioas;
+	hwpt->pt = pt;
+	hwpt->drv = idev->ops;
+	hwpt->auto_domain = auto_domain;
+	return hwpt;
+
+err_abort:
+	iob_object_abort(ctx, &hwpt->obj);
+	return ERR_PTR(rc);
+}
+
+/**
+ * iob_hwpt_put_user() - a device lets go of its HWPT
+ * @ctx: the HWPT's context
+ * @hwpt: the HWPT; an automatic one goes away with its last device
+ */
+void iob_hwpt_put_user(struct iob_ctx *ctx, struct iob_hwpt *hwpt)
+{
+	if (hwpt->auto_domain)
+		iob_object_put_try_destroy(ctx, &hwpt->obj);
+	else
+		iob_object_users_put(&hwpt->obj);
+}
+
+#define IOB_HWPT_FLAGS IOMMU_HWPT_ALLOC_NEST_PARENT
+
+/* IOMMU_HWPT_ALLOC */
+int iob_hwpt_alloc_ioctl(struct iob_ucmd *ucmd)
+{
+	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
+	struct iob_object *pt_obj, *dev_obj;
+	struct iob_device *idev;
+	struct iob_hwpt *hwpt;
+	struct iob_ioas *ioas;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	/* Data exactly when there is a type to describe. */
+	if (!cmd->data_type != !cmd->data_len)
+		return -EINVAL;
+	dev_obj = iob_object_get(ucmd->ctx, cmd->dev_id, IOB_OBJ_DEVICE);
+	if (IS_ERR(dev_obj))
+		return PTR_ERR(dev_obj);
+	idev = container_of(dev_obj, struct iob_device, obj);
+	pt_obj = iob_object_get(ucmd->ctx, cmd->pt_id, IOB_OBJ_ANY);
+	if (IS_ERR(pt_obj)) {
+		rc = -EINVAL;
+		goto out_put_dev;
+	}
+	/* A HWPT as parent would ask for nesting, which TCE cannot do. */
+	rc = iob_object_type(pt_obj) == IOB_OBJ_HWPT ? -EOPNOTSUPP : -EINVAL;
+	if (iob_object_type(pt_obj) != IOB_OBJ_IOAS)
+		goto out_put_pt;
+	rc = -EOPNOTSUPP;
+	if (cmd->flags & ~IOB_HWPT_FLAGS ||
+	    cmd->data_type != IOMMU_HWPT_DATA_NONE)
+		goto out_put_pt;
+
+	ioas = container_of(pt_obj, struct iob_ioas, obj);
+	hwpt = iob_hwpt_create(ucmd->ctx, ioas, idev, cmd->data_type, NULL, 0,
+			       false);
+	if (IS_ERR(hwpt)) {
+		rc = PTR_ERR(hwpt);
+		goto out_put_pt;
+	}
+	hwpt->nest_parent = cmd->flags & IOMMU_HWPT_ALLOC_NEST_PARENT;
+	cmd->out_hwpt_id = hwpt->obj.id;
+	rc = iob_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc) {
+		iob_object_abort_destroy(ucmd->ctx, &hwpt->obj);
+		goto out_put_pt;
+	}
+	mutex_lock(&ioas->mutex);
+	list_add_tail(&hwpt->item, &ioas->hwpts);
+	mutex_unlock(&ioas->mutex);
+	iob_object_finalize(ucmd->ctx, &hwpt->obj);
+out_put_pt:
+	iob_object_put(pt_obj);
+out_put_dev:
+	iob_object_put(dev_obj);
+	return rc;
+}
