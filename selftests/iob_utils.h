@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -136,17 +137,268 @@ static inline int iob_kernel_destroy(int fd, __u32 id)
 /* Objects published in @fd, and allocated in the whole module. */
 static inline int iob_obj_count(int fd, __u64 *in_fd, __u64 *global)
 {
-	struct iommu_test_cmd cmd = { .op = IOMMU_TEST_OP_IOB_OBJ_COUNT };
+	struct iommu_test_cmd cmd = { .op = IOMMU_TEST_OP_IOB_STATS };
 	int rc = iob_test(fd, &cmd);
 
 	if (!rc) {
 		if (in_fd)
-			*in_fd = cmd.iob_obj_count.out_ctx_objects;
+			*in_fd = cmd.iob_stats.out_ctx_objects;
 		if (global)
-			*global = cmd.iob_obj_count.out_global_objects;
+			*global = cmd.iob_stats.out_global_objects;
 	}
 	return rc;
 }
+
+/* Pages the module holds pinned, and the locked_vm of our user. */
+static inline int iob_pin_stats(int fd, __u64 *pinned, __u64 *user_locked)
+{
+	struct iommu_test_cmd cmd = { .op = IOMMU_TEST_OP_IOB_STATS };
+	int rc = iob_test(fd, &cmd);
+
+	if (!rc) {
+		if (pinned)
+			*pinned = cmd.iob_stats.out_pinned_pages;
+		if (user_locked)
+			*user_locked = cmd.iob_stats.out_user_locked_vm;
+	}
+	return rc;
+}
+
+#define IOB_RW (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
+
+/* IOMMU_IOAS_MAP with explicit flags; *iova is in/out. */
+static inline int iob_map_flags(int fd, __u32 ioas, const void *buf,
+				__u64 len, __u64 *iova, __u32 flags)
+{
+	struct iommu_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.ioas_id = ioas,
+		.user_va = (uintptr_t)buf,
+		.length = len,
+		.iova = iova ? *iova : 0,
+	};
+	int rc = iob_ioctl(fd, IOMMU_IOAS_MAP, &cmd);
+
+	if (!rc && iova)
+		*iova = cmd.iova;
+	return rc;
+}
+
+/* Map read/write at a kernel-chosen IOVA. */
+static inline int iob_map(int fd, __u32 ioas, const void *buf, __u64 len,
+			  __u64 *iova)
+{
+	return iob_map_flags(fd, ioas, buf, len, iova, IOB_RW);
+}
+
+/* Map read/write at exactly @iova. */
+static inline int iob_map_fixed(int fd, __u32 ioas, const void *buf,
+				__u64 len, __u64 iova)
+{
+	return iob_map_flags(fd, ioas, buf, len, &iova,
+			     IOB_RW | IOMMU_IOAS_MAP_FIXED_IOVA);
+}
+
+/* Unmap [iova, iova + len); *unmapped gets the bytes removed. */
+static inline int iob_unmap(int fd, __u32 ioas, __u64 iova, __u64 len,
+			    __u64 *unmapped)
+{
+	struct iommu_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas,
+		.iova = iova,
+		.length = len,
+	};
+	int rc = iob_ioctl(fd, IOMMU_IOAS_UNMAP, &cmd);
+
+	if (!rc && unmapped)
+		*unmapped = cmd.length;
+	return rc;
+}
+
+static inline int iob_copy(int fd, __u32 dst, __u64 *dst_iova, __u32 src,
+			   __u64 src_iova, __u64 len, __u32 flags)
+{
+	struct iommu_ioas_copy cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dst_ioas_id = dst,
+		.src_ioas_id = src,
+		.length = len,
+		.dst_iova = *dst_iova,
+		.src_iova = src_iova,
+	};
+	int rc = iob_ioctl(fd, IOMMU_IOAS_COPY, &cmd);
+
+	if (!rc)
+		*dst_iova = cmd.dst_iova;
+	return rc;
+}
+
+/* IOMMU_IOAS_IOVA_RANGES into @ranges of room @*num; *num gets the count. */
+static inline int iob_iova_ranges(int fd, __u32 ioas,
+				  struct iommu_iova_range *ranges, __u32 *num,
+				  __u64 *align)
+{
+	struct iommu_ioas_iova_ranges cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas,
+		.num_iovas = *num,
+		.allowed_iovas = (uintptr_t)ranges,
+	};
+	int rc = iob_ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &cmd);
+
+	*num = cmd.num_iovas;
+	if (align)
+		*align = cmd.out_iova_alignment;
+	return rc;
+}
+
+static inline int iob_allow_iovas(int fd, __u32 ioas,
+				  const struct iommu_iova_range *ranges,
+				  __u32 num)
+{
+	struct iommu_ioas_allow_iovas cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas,
+		.num_iovas = num,
+		.allowed_iovas = (uintptr_t)ranges,
+	};
+
+	return iob_ioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &cmd);
+}
+
+static inline int iob_hwpt_alloc(int fd, __u32 dev, __u32 pt, __u32 flags,
+				 __u32 *hwpt)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dev_id = dev,
+		.pt_id = pt,
+	};
+	int rc = iob_ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
+
+	if (!rc && hwpt)
+		*hwpt = cmd.out_hwpt_id;
+	return rc;
+}
+
+/* A mock device attached to @pt (IOAS or HWPT); any out pointer may be NULL. */
+static inline int iob_mock_domain_flags(int fd, __u32 pt, __u32 dev_flags,
+					__u32 *stdev, __u32 *hwpt,
+					__u32 *idev)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
+		.id = pt,
+		.mock_domain_flags.dev_flags = dev_flags,
+	};
+	int rc = iob_test(fd, &cmd);
+
+	if (!rc) {
+		if (stdev)
+			*stdev = cmd.mock_domain_flags.out_stdev_id;
+		if (hwpt)
+			*hwpt = cmd.mock_domain_flags.out_hwpt_id;
+		if (idev)
+			*idev = cmd.mock_domain_flags.out_idev_id;
+	}
+	return rc;
+}
+
+static inline int iob_mock_domain(int fd, __u32 pt, __u32 *stdev,
+				  __u32 *hwpt, __u32 *idev)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN,
+		.id = pt,
+	};
+	int rc = iob_test(fd, &cmd);
+
+	if (!rc) {
+		if (stdev)
+			*stdev = cmd.mock_domain.out_stdev_id;
+		if (hwpt)
+			*hwpt = cmd.mock_domain.out_hwpt_id;
+		if (idev)
+			*idev = cmd.mock_domain.out_idev_id;
+	}
+	return rc;
+}
+
+/* Move mock device @stdev to @pt; *hwpt gets the HWPT it now uses. */
+static inline int iob_mock_replace(int fd, __u32 stdev, __u32 pt, __u32 *hwpt)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
+		.id = stdev,
+		.mock_domain_replace.pt_id = pt,
+	};
+	int rc = iob_test(fd, &cmd);
+
+	if (!rc && hwpt)
+		*hwpt = cmd.mock_domain_replace.pt_id;
+	return rc;
+}
+
+/* Does @hwpt translate [iova, iova + len) to the memory at @buf? */
+static inline int iob_check_map(int fd, __u32 hwpt, __u64 iova,
+				const void *buf, __u64 len)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MD_CHECK_MAP,
+		.id = hwpt,
+		.check_map = {
+			.iova = iova,
+			.length = len,
+			.uptr = (uintptr_t)buf,
+		},
+	};
+
+	return iob_test(fd, &cmd);
+}
+
+/* Is every small page of [buf, buf + len) pinned exactly @refs times? */
+static inline int iob_check_refs(int fd, const void *buf, __u64 len,
+				 __u32 refs)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MD_CHECK_REFS,
+		.check_refs = {
+			.length = len,
+			.uptr = (uintptr_t)buf,
+			.refs = refs,
+		},
+	};
+
+	return iob_test(fd, &cmd);
+}
+
+static inline int iob_add_reserved(int fd, __u32 ioas, __u64 start,
+				   __u64 len)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_ADD_RESERVED,
+		.id = ioas,
+		.add_reserved = { .start = start, .length = len },
+	};
+
+	return iob_test(fd, &cmd);
+}
+
+static inline int iob_set_temp_memory_limit(int fd, __u32 limit)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT,
+		.memory_limit.limit = limit,
+	};
+
+	return iob_test(fd, &cmd);
+}
+
+#define IOB_DEFAULT_TEMP_LIMIT 65536
 
 /*
  * Objects alive in the whole module, asked through a fresh file that

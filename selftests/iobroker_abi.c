@@ -23,7 +23,13 @@ static const struct {
 } served[] = {
 	{ IOMMU_DESTROY, 8, sizeof(struct iommu_destroy) },
 	{ IOMMU_IOAS_ALLOC, 12, sizeof(struct iommu_ioas_alloc) },
+	{ IOMMU_IOAS_ALLOW_IOVAS, 24, sizeof(struct iommu_ioas_allow_iovas) },
+	{ IOMMU_IOAS_COPY, 40, sizeof(struct iommu_ioas_copy) },
+	{ IOMMU_IOAS_IOVA_RANGES, 32, sizeof(struct iommu_ioas_iova_ranges) },
+	{ IOMMU_IOAS_MAP, 40, sizeof(struct iommu_ioas_map) },
+	{ IOMMU_IOAS_UNMAP, 24, sizeof(struct iommu_ioas_unmap) },
 	{ IOMMU_OPTION, 24, sizeof(struct iommu_option) },
+	{ IOMMU_HWPT_ALLOC, 24, sizeof(struct iommu_hwpt_alloc) },
 	{ IOMMU_TEST_CMD, offsetof(struct iommu_test_cmd, last) + 4,
 	  sizeof(struct iommu_test_cmd) },
 };
@@ -275,7 +281,7 @@ TEST_F(abi, unknown_flags_and_reserved_are_eopnotsupp)
 		.op = IOMMU_OPTION_OP_GET,
 	};
 	struct iommu_test_cmd test = {
-		.op = IOMMU_TEST_OP_IOB_OBJ_COUNT,
+		.op = IOMMU_TEST_OP_IOB_STATS,
 		.__reserved = 1,
 	};
 	unsigned int bit;
@@ -368,18 +374,13 @@ TEST_F(abi, failed_reply_publishes_nothing)
 TEST_F(abi, later_test_ops_are_eopnotsupp)
 {
 	static const __u32 ops[] = {
-		0, IOMMU_TEST_OP_ADD_RESERVED, IOMMU_TEST_OP_MOCK_DOMAIN,
-		IOMMU_TEST_OP_MD_CHECK_MAP, IOMMU_TEST_OP_MD_CHECK_REFS,
-		IOMMU_TEST_OP_CREATE_ACCESS,
+		0, IOMMU_TEST_OP_CREATE_ACCESS,
 		IOMMU_TEST_OP_DESTROY_ACCESS_PAGES,
 		IOMMU_TEST_OP_ACCESS_PAGES, IOMMU_TEST_OP_ACCESS_RW,
-		IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT,
-		IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
-		IOMMU_TEST_OP_ACCESS_REPLACE_IOAS,
-		IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS, IOMMU_TEST_OP_DIRTY,
+		IOMMU_TEST_OP_ACCESS_REPLACE_IOAS, IOMMU_TEST_OP_DIRTY,
 		IOMMU_TEST_OP_MD_CHECK_IOTLB, IOMMU_TEST_OP_TRIGGER_IOPF,
 		IOMMU_TEST_OP_TRIGGER_IOPF + 1, IOMMU_TEST_OP_IOB_BASE - 1,
-		IOMMU_TEST_OP_IOB_OBJ_COUNT + 1, UINT32_MAX,
+		IOMMU_TEST_OP_IOB_STATS + 1, UINT32_MAX,
 	};
 	struct iommu_test_cmd cmd;
 	__u32 ioas;

@@ -14,7 +14,9 @@
 
 /* The numbers the table must serve, and only those. */
 static const unsigned int served[] = {
-	IOMMU_DESTROY, IOMMU_IOAS_ALLOC, IOMMU_OPTION, IOMMU_TEST_CMD,
+	IOMMU_DESTROY, IOMMU_HWPT_ALLOC, IOMMU_IOAS_ALLOC,
+	IOMMU_IOAS_ALLOW_IOVAS, IOMMU_IOAS_COPY, IOMMU_IOAS_IOVA_RANGES,
+	IOMMU_IOAS_MAP, IOMMU_IOAS_UNMAP, IOMMU_OPTION, IOMMU_TEST_CMD,
 };
 
 static void test_served_numbers(struct kunit *test)
@@ -82,6 +84,14 @@ static void test_sizes_match_uapi(struct kunit *test)
 
 	op = find(test, IOMMU_OPTION);
 	KUNIT_EXPECT_EQ(test, op->size, (u16)sizeof(struct iommu_option));
+	KUNIT_EXPECT_EQ(test, op->min_size, (u16)24);
+
+	op = find(test, IOMMU_IOAS_MAP);
+	KUNIT_EXPECT_EQ(test, op->size, (u16)sizeof(struct iommu_ioas_map));
+	KUNIT_EXPECT_EQ(test, op->min_size, (u16)40);
+
+	op = find(test, IOMMU_HWPT_ALLOC);
+	KUNIT_EXPECT_EQ(test, op->size, (u16)sizeof(struct iommu_hwpt_alloc));
 	KUNIT_EXPECT_EQ(test, op->min_size, (u16)24);
 
 	op = find(test, IOMMU_TEST_CMD);

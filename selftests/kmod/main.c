@@ -8,29 +8,18 @@
  * symbol namespace.
  *
  * The operations of Linux 6.12's iommufd_test.h that iobroker does not
- * implement yet fall to the default case and answer EOPNOTSUPP.
+ * implement yet answer EOPNOTSUPP.
  */
-#include <linux/delay.h>
 #include <linux/errno.h>
 #include <linux/module.h>
-#include <linux/uaccess.h>
 
 #include "../../uapi/iobroker/iommufd_test.h"
+#include "../../iommufd/device.h"
 #include "../../iommufd/ioctl.h"
-#include "../../iommufd/object.h"
 #include "../../iommufd/testhook.h"
+#include "test.h"
 
 MODULE_IMPORT_NS(IOBROKER_TEST);
-
-/**
- * struct iob_selftest - object made by IOMMU_TEST_OP_IOB_DEP_ALLOC
- * @obj: object header
- * @dep: the object this one holds a long-term reference on, or NULL
- */
-struct iob_selftest {
-	struct iob_object obj;
-	struct iob_object *dep;
-};
 
 static void iob_selftest_destroy(struct iob_object *obj)
 {
@@ -38,99 +27,15 @@ static void iob_selftest_destroy(struct iob_object *obj)
 
 	if (st->dep)
 		iob_object_users_put(st->dep);
+	if (st->idev)
+		iob_device_unbind(st->idev);
 }
 
-static const struct iob_object_ops iob_selftest_ops = {
+const struct iob_object_ops iob_selftest_ops = {
 	.type = IOB_OBJ_SELFTEST,
 	.owner = THIS_MODULE,
 	.destroy = iob_selftest_destroy,
 };
-
-static int iob_test_dep_alloc(struct iob_ucmd *ucmd,
-			      struct iommu_test_cmd *cmd)
-{
-	struct iob_object *dep = NULL;
-	struct iob_selftest *st;
-	int rc;
-
-	if (cmd->id) {
-		dep = iob_object_get(ucmd->ctx, cmd->id, IOB_OBJ_ANY);
-		if (IS_ERR(dep))
-			return PTR_ERR(dep);
-	}
-
-	st = iob_object_alloc(ucmd->ctx, struct iob_selftest, obj,
-			      &iob_selftest_ops);
-	if (IS_ERR(st)) {
-		rc = PTR_ERR(st);
-		goto out_put;
-	}
-	if (dep) {
-		/* The short-term hold makes taking a long-term one safe. */
-		iob_object_users_get(dep);
-		st->dep = dep;
-	}
-
-	cmd->iob_dep_alloc.out_obj_id = st->obj.id;
-	rc = iob_ucmd_respond(ucmd, sizeof(*cmd));
-	if (rc)
-		iob_object_abort_destroy(ucmd->ctx, &st->obj);
-	else
-		iob_object_finalize(ucmd->ctx, &st->obj);
-out_put:
-	if (dep)
-		iob_object_put(dep);
-	return rc;
-}
-
-static int iob_test_hold(struct iob_ucmd *ucmd, struct iommu_test_cmd *cmd)
-{
-	u32 __user *held = u64_to_user_ptr(cmd->iob_hold.held_uptr);
-	struct iob_object *obj;
-	int rc = 0;
-
-	if (cmd->iob_hold.__reserved)
-		return -EOPNOTSUPP;
-	if (cmd->iob_hold.msec > IOMMU_TEST_IOB_HOLD_MAX_MSEC)
-		return -EINVAL;
-	obj = iob_object_get(ucmd->ctx, cmd->id, IOB_OBJ_ANY);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	if (held && put_user(1, held))
-		rc = -EFAULT;
-	/* Interruptible, so that a killed test does not linger here. */
-	if (!rc)
-		msleep_interruptible(cmd->iob_hold.msec);
-	iob_object_put(obj);
-	return rc;
-}
-
-static int iob_test_kernel_destroy(struct iob_ucmd *ucmd,
-				   struct iommu_test_cmd *cmd)
-{
-	struct iob_object *obj;
-	int rc;
-
-	obj = iob_object_get(ucmd->ctx, cmd->id, IOB_OBJ_SELFTEST);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	/* Become a kernel owner, then destroy as one. */
-	iob_object_users_get(obj);
-	iob_object_put(obj);
-
-	rc = iob_object_destroy_kernel(ucmd->ctx, obj);
-	if (rc)
-		iob_object_users_put(obj);
-	return rc;
-}
-
-static int iob_test_obj_count(struct iob_ucmd *ucmd,
-			      struct iommu_test_cmd *cmd)
-{
-	cmd->iob_obj_count.out_ctx_objects = iob_ctx_count_objects(ucmd->ctx);
-	cmd->iob_obj_count.out_global_objects = iob_objects_alive();
-	return iob_ucmd_respond(ucmd, sizeof(*cmd));
-}
 
 static int iob_test_cmd(struct iob_ucmd *ucmd)
 {
@@ -138,19 +43,9 @@ static int iob_test_cmd(struct iob_ucmd *ucmd)
 
 	if (cmd->__reserved)
 		return -EOPNOTSUPP;
-
-	switch (cmd->op) {
-	case IOMMU_TEST_OP_IOB_DEP_ALLOC:
-		return iob_test_dep_alloc(ucmd, cmd);
-	case IOMMU_TEST_OP_IOB_HOLD:
-		return iob_test_hold(ucmd, cmd);
-	case IOMMU_TEST_OP_IOB_KERNEL_DESTROY:
-		return iob_test_kernel_destroy(ucmd, cmd);
-	case IOMMU_TEST_OP_IOB_OBJ_COUNT:
-		return iob_test_obj_count(ucmd, cmd);
-	default:
-		return -EOPNOTSUPP;
-	}
+	if (cmd->op >= IOMMU_TEST_OP_IOB_BASE)
+		return iob_test_objects(ucmd, cmd);
+	return iob_test_mock(ucmd, cmd);
 }
 
 static const struct iob_test_ops iob_test_hooks = {

@@ -36,7 +36,7 @@ make -s -C "$top/selftests" O="$out/userspace" KSRC="$ksrc" >&2
 rm -rf "$run"
 mkdir -p "$run"
 plan=$run/plan
-tests="iobroker_abi iobroker_lifetime iobroker_option iobroker_race"
+tests="iobroker_abi iobroker_ioas iobroker_lifetime iobroker_option iobroker_race"
 suites="iobroker_dispatch iobroker_object iobroker_tce"
 
 load_modules() {
