@@ -185,11 +185,16 @@ static inline int iob_map_flags(int fd, __u32 ioas, const void *buf,
 	return rc;
 }
 
-/* Map read/write at a kernel-chosen IOVA. */
+/* Map read/write at a kernel-chosen IOVA, returned in *iova if asked. */
 static inline int iob_map(int fd, __u32 ioas, const void *buf, __u64 len,
 			  __u64 *iova)
 {
-	return iob_map_flags(fd, ioas, buf, len, iova, IOB_RW);
+	__u64 chosen = 0;
+	int rc = iob_map_flags(fd, ioas, buf, len, &chosen, IOB_RW);
+
+	if (!rc && iova)
+		*iova = chosen;
+	return rc;
 }
 
 /* Map read/write at exactly @iova. */

@@ -36,7 +36,8 @@ make -s -C "$top/selftests" O="$out/userspace" KSRC="$ksrc" >&2
 rm -rf "$run"
 mkdir -p "$run"
 plan=$run/plan
-tests="iobroker_abi iobroker_ioas iobroker_lifetime iobroker_option iobroker_race"
+tests="iobroker_abi iobroker_ioas iobroker_lifetime iobroker_mock
+       iobroker_option iobroker_race iobroker_rlimit"
 suites="iobroker_dispatch iobroker_object iobroker_tce"
 
 load_modules() {
@@ -52,6 +53,8 @@ case $mode in
 check)
 	{
 		echo "kmemleak-clear"
+		# Huge pages for the hugetlb variants: 64 of 2 MiB.
+		echo "write /proc/sys/vm/nr_hugepages 64"
 		load_modules
 		for s in $suites; do echo "kunit $s"; done
 		for t in $tests; do echo "tap $t 300 /bin/$t"; done
