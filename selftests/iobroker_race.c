@@ -14,13 +14,15 @@
 
 #include "kselftest_harness.h"
 
-#include "iob_utils.h"
+#include "iob_buffer.h"
 
 #define RACE_SECONDS 3
 #define MAX_ID 48
 
 struct race {
 	int fd;
+	__u32 ioas;		/* for the mapping races */
+	__u32 ioas2;
 	atomic_int stop;
 	atomic_long ops;
 	atomic_long unexpected;
@@ -103,6 +105,67 @@ static const struct action kdestroyer = {
 
 static const struct action holder = { "hold", hold, { ENOENT }, 0 };
 
+/* Mapping races, on one IOAS that page tables come and go on. */
+static int map_some(struct worker *w)
+{
+	unsigned int first = rand_r(&w->seed) % 8;
+	unsigned int n = 1 + rand_r(&w->seed) % 8;
+
+	return iob_map(w->race->fd, w->race->ioas, buffer + first * page_size,
+		       n * page_size, NULL);
+}
+
+static int unmap_all(struct worker *w)
+{
+	return iob_unmap(w->race->fd, w->race->ioas, 0, UINT64_MAX, NULL);
+}
+
+static int attach_detach(struct worker *w)
+{
+	__u32 stdev;
+	int rc;
+
+	rc = iob_mock_domain(w->race->fd, w->race->ioas, &stdev, NULL, NULL);
+	if (!rc)
+		rc = iob_destroy(w->race->fd, stdev);
+	return rc;
+}
+
+static int copy_some(struct worker *w)
+{
+	__u64 dst = 0, unmapped;
+	int rc;
+
+	/* Whatever is at the first mapping's usual place, if anything. */
+	rc = iob_copy(w->race->fd, w->race->ioas2, &dst, w->race->ioas,
+		      MOCK_APERTURE_START, page_size, IOB_RW);
+	if (!rc)
+		rc = iob_unmap(w->race->fd, w->race->ioas2, 0, UINT64_MAX,
+			       &unmapped);
+	return rc;
+}
+
+static int toggle_huge(struct worker *w)
+{
+	return iob_option_set(w->race->fd, IOMMU_OPTION_HUGE_PAGES,
+			      w->race->ioas, rand_r(&w->seed) % 2);
+}
+
+/*
+ * Maps may land outside a page table's aperture while none is attached,
+ * which then refuses to attach (EADDRINUSE); unmaps meet maps in flight.
+ */
+static const struct action mapper = { "map", map_some, { ENOSPC }, 0 };
+static const struct action unmapper = { "unmap", unmap_all, { EBUSY }, 0 };
+static const struct action attacher = {
+	"attach", attach_detach, { EADDRINUSE, EINVAL }, 0
+};
+
+static const struct action copier = { "copy", copy_some, { ENOENT }, 0 };
+static const struct action toggler = {
+	"huge pages", toggle_huge, { EINVAL, EADDRINUSE }, 0
+};
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
@@ -154,12 +217,14 @@ static long run_race(struct race *r, const struct action **actions, int n,
 FIXTURE(race) {
 	struct race r;
 	long baseline;
+	long pinned;
 };
 
 FIXTURE_SETUP(race)
 {
 	memset(&self->r, 0, sizeof(self->r));
 	self->baseline = iob_global_objects();
+	self->pinned = module_pinned_pages();
 	ASSERT_LE(0, self->baseline);
 	self->r.fd = iob_open();
 	ASSERT_LE(0, self->r.fd);
@@ -169,6 +234,8 @@ FIXTURE_TEARDOWN(race)
 {
 	close(self->r.fd);
 	EXPECT_EQ(self->baseline, iob_global_objects());
+	EXPECT_EQ(self->pinned, module_pinned_pages());
+	EXPECT_EQ(0, buffer_unpinned(buffer, buffer_size));
 }
 
 TEST_F_TIMEOUT(race, destroy_against_lookup, 60)
@@ -193,6 +260,22 @@ TEST_F_TIMEOUT(race, kernel_destroy_against_holders, 60)
 	EXPECT_EQ(0, run_race(&self->r, actions, ARRAY_SIZE(actions),
 			      "kernel destroy against holders"));
 	EXPECT_LT(0, atomic_load(&self->r.destroyed));
+}
+
+TEST_F_TIMEOUT(race, map_unmap_attach_copy, 60)
+{
+	const struct action *actions[] = {
+		&mapper, &mapper, &unmapper, &attacher, &attacher, &copier,
+		&toggler,
+	};
+
+	ASSERT_EQ(0, iob_ioas_alloc(self->r.fd, &self->r.ioas));
+	ASSERT_EQ(0, iob_ioas_alloc(self->r.fd, &self->r.ioas2));
+	ASSERT_EQ(0, iob_mock_domain(self->r.fd, self->r.ioas2, NULL, NULL,
+				     NULL));
+	EXPECT_EQ(0, run_race(&self->r, actions, ARRAY_SIZE(actions),
+			      "map, unmap, attach, copy"));
+	EXPECT_LT(0, atomic_load(&self->r.ops));
 }
 
 struct closer_arg {
