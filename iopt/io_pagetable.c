@@ -781,13 +781,15 @@ static int iopt_reserve_outside(struct iob_iopt *iopt, struct iob_pt *pt)
 int iopt_add_pt(struct iob_iopt *iopt, struct iob_pt *pt)
 {
 	unsigned long granule = iob_pt_granule(pt), align;
-	bool first = !iopt->ndomains;
 	struct iob_area *area, *done;
+	bool first;
 	u32 id;
 	int rc;
 
 	down_write(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
+	/* The first page table is the one that needs the pages pinned. */
+	first = !iopt->ndomains;
 	rc = -EINVAL;
 	if (!granule || (granule > PAGE_SIZE && !iopt->large_pages))
 		goto out_unlock;
