@@ -6,7 +6,9 @@
  * to store, clear and invalidate.
  */
 #include <linux/err.h>
+#include <linux/minmax.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "../iommufd/export.h"
 #include "tce.h"
@@ -25,14 +27,14 @@ static int tce_sw_put(struct tce_table *tbl, u64 idx, const u64 *tces,
 		      unsigned int n)
 {
 	struct tce_sw *sw = to_sw(tbl);
-	unsigned int i;
+	u64 i, len, *slot;
 
-	for (i = 0; i < n; i++) {
-		u64 *slot = tce_tree_slot(&sw->hw, idx + i, true);
-
+	for (i = 0; i < n; i += len) {
+		slot = tce_tree_leaf(&sw->hw, idx + i, true, &len);
 		if (!slot)
 			return -ENOMEM;
-		*slot = tces[i];
+		len = min_t(u64, len, n - i);
+		memcpy(slot, &tces[i], len * sizeof(*slot));
 	}
 	return 0;
 }
@@ -40,17 +42,13 @@ static int tce_sw_put(struct tce_table *tbl, u64 idx, const u64 *tces,
 static int tce_sw_clear(struct tce_table *tbl, u64 idx, unsigned int n)
 {
 	struct tce_sw *sw = to_sw(tbl);
-	u64 end = idx + n;
+	u64 end = idx + n, len, *slot;
 
-	while (idx < end) {
-		u64 *slot = tce_tree_slot(&sw->hw, idx, false);
-
-		if (!slot) {
-			idx = tce_tree_skip(&sw->hw, idx);
-			continue;
-		}
-		*slot = 0;
-		idx++;
+	for (; idx < end; idx += len) {
+		slot = tce_tree_leaf(&sw->hw, idx, false, &len);
+		len = min(len, end - idx);
+		if (slot)
+			memset(slot, 0, len * sizeof(*slot));
 	}
 	return 0;
 }

@@ -205,29 +205,26 @@ int tce_tree_populate(struct tce_tree *tree, u64 idx, u64 n)
 EXPORT_SYMBOL_IOB_TEST(tce_tree_populate);
 
 /**
- * tce_tree_skip() - the next index worth looking at after an absent one
+ * tce_tree_leaf() - the entries from an index to the end of its leaf
  * @tree: the tree
- * @idx: an index whose level is missing
+ * @idx: the index
+ * @alloc: create missing levels on the way
+ * @len: set to the number of entries from @idx to the end of its leaf
  *
- * Return: the first index after the whole missing subtree.
+ * Entries within a leaf are contiguous in memory, so callers walk a range
+ * one leaf at a time instead of one entry at a time.
+ *
+ * Return: the entry of @idx, or NULL if its leaf is missing and @alloc is
+ * false, or could not be allocated; @len is set in every case.
  */
-u64 tce_tree_skip(const struct tce_tree *tree, u64 idx)
+u64 *tce_tree_leaf(struct tce_tree *tree, u64 idx, bool alloc, u64 *len)
 {
-	u64 mask = (1ULL << tree->level_shift) - 1;
-	u64 *level = tree->root;
-	unsigned int depth;
+	u64 leaf = 1ULL << tree->level_shift;
 
-	for (depth = 0; depth + 1 < tree->levels; depth++) {
-		unsigned int span = tce_span_shift(tree, depth);
-		u64 ent = level[(idx >> span) & mask];
-
-		if (!(ent & TCE_PERM_MASK))
-			return round_down(idx, 1ULL << span) + (1ULL << span);
-		level = tce_dir_next(ent);
-	}
-	return idx + 1;
+	*len = leaf - (idx & (leaf - 1));
+	return tce_tree_slot(tree, idx, alloc);
 }
-EXPORT_SYMBOL_IOB_TEST(tce_tree_skip);
+EXPORT_SYMBOL_IOB_TEST(tce_tree_leaf);
 
 /**
  * tce_table_init() - set up a table for a validated window
@@ -269,47 +266,58 @@ static void tce_kill(struct tce_table *tbl, u64 idx, u64 n)
 }
 
 /*
- * Clear entries [idx, idx + n) that are mapped, TCE_BATCH at a time, and
- * forget them in the shadow. Absent shadow levels are skipped whole. Does
- * not invalidate. Returns the number of entries that were mapped.
+ * Clear entries [idx, idx + n) that are mapped, in runs of at most
+ * TCE_BATCH, and forget them in the shadow. Missing leaves are skipped.
+ * Does not invalidate. Returns the number of entries that were mapped.
  */
 static u64 tce_clear_range(struct tce_table *tbl, u64 idx, u64 n,
 			   bool check_runs)
 {
-	u64 end = idx + n, cleared = 0, first = 0, last = 0;
+	u64 end = idx + n, cleared = 0, first = 0, last = 0, len, k, start;
+	u64 *slot;
 
 	lockdep_assert_held(&tbl->lock);
-	while (idx < end) {
-		u64 start = idx, *slot;
-		unsigned int run = 0;
-
-		slot = tce_tree_slot(&tbl->shadow, idx, false);
-		if (!slot) {
-			idx = min(tce_tree_skip(&tbl->shadow, idx), end);
+	for (; idx < end; idx += len) {
+		slot = tce_tree_leaf(&tbl->shadow, idx, false, &len);
+		len = min(len, end - idx);
+		if (!slot)
 			continue;
+		for (k = 0; k < len;) {
+			while (k < len && !slot[k])
+				k++;
+			for (start = k; k < len && slot[k] &&
+			     k - start < TCE_BATCH; k++) {
+				if (!cleared++)
+					first = slot[k];
+				last = slot[k];
+				slot[k] = 0;
+			}
+			/* Nothing sensible is left to do if the backend refuses. */
+			if (k > start)
+				WARN_ON_ONCE(tbl->ops->clear(tbl, idx + start,
+							     k - start));
 		}
-		while (idx < end && run < TCE_BATCH && slot && *slot) {
-			if (!cleared++)
-				first = *slot;
-			last = *slot;
-			*slot = 0;
-			run++;
-			idx++;
-			if (idx < end)
-				slot = tce_tree_slot(&tbl->shadow, idx, false);
-		}
-		if (!run) {
-			idx++;
-			continue;
-		}
-		/* Nothing sensible is left to do if the backend refuses. */
-		WARN_ON_ONCE(tbl->ops->clear(tbl, start, run));
 	}
 	if (check_runs && cleared)
 		WARN_ON_ONCE(!(first & TCE_SHADOW_FIRST) ||
 			     !(last & TCE_SHADOW_LAST));
 	tbl->mapped -= cleared;
 	return cleared;
+}
+
+/* Is any entry of [idx, idx + n) mapped? */
+static bool tce_any_mapped(struct tce_table *tbl, u64 idx, u64 n)
+{
+	u64 end = idx + n, len, k, *slot;
+
+	for (; idx < end; idx += len) {
+		slot = tce_tree_leaf(&tbl->shadow, idx, false, &len);
+		len = min(len, end - idx);
+		for (k = 0; slot && k < len; k++)
+			if (slot[k])
+				return true;
+	}
+	return false;
 }
 
 /* Convert a bus address range to indices; false if outside the window. */
@@ -333,20 +341,24 @@ static int tce_flush_stage(struct tce_table *tbl, u64 idx, unsigned int n,
 	unsigned int i;
 	int rc;
 
+	u64 mask = tce_page_mask(tbl->geo.page_shift), len, k, *slot;
+
 	rc = tbl->ops->put(tbl, idx, tbl->stage, n);
 	if (rc)
 		return rc;
-	for (i = 0; i < n; i++) {
-		/* Populated before the first batch. */
-		u64 *slot = tce_tree_slot(&tbl->shadow, idx + i, false);
-
-		*slot = ((uva + i * pgsize) & tce_page_mask(tbl->geo.page_shift)) |
-			TCE_SHADOW_VALID;
-		if (first && !i)
-			*slot |= TCE_SHADOW_FIRST;
-		if (last && i == n - 1)
-			*slot |= TCE_SHADOW_LAST;
+	/* The leaves were populated before the first batch. */
+	for (i = 0; i < n; i += len) {
+		slot = tce_tree_leaf(&tbl->shadow, idx + i, false, &len);
+		len = min_t(u64, len, n - i);
+		for (k = 0; k < len; k++)
+			slot[k] = ((uva + (i + k) * pgsize) & mask) |
+				  TCE_SHADOW_VALID;
 	}
+	if (first)
+		*tce_tree_slot(&tbl->shadow, idx, false) |= TCE_SHADOW_FIRST;
+	if (last)
+		*tce_tree_slot(&tbl->shadow, idx + n - 1, false) |=
+			TCE_SHADOW_LAST;
 	tbl->mapped += n;
 	return 0;
 }
@@ -367,7 +379,7 @@ int tce_table_map(struct tce_table *tbl, u64 iova, u64 uva,
 		  const struct iob_pt_seg *segs, unsigned int nsegs, u64 perm)
 {
 	u64 pgsize = 1ULL << tbl->geo.page_shift;
-	u64 idx0, n = 0, done = 0, i, *slot;
+	u64 idx0, n = 0, done = 0, i;
 	unsigned int s, staged = 0;
 	int rc = 0;
 
@@ -382,16 +394,9 @@ int tce_table_map(struct tce_table *tbl, u64 iova, u64 uva,
 		return -EINVAL;
 
 	mutex_lock(&tbl->lock);
-	for (i = idx0; i < idx0 + n; i++) {
-		slot = tce_tree_slot(&tbl->shadow, i, false);
-		if (!slot) {
-			i = tce_tree_skip(&tbl->shadow, i) - 1;
-			continue;
-		}
-		if (*slot) {
-			rc = -EEXIST;
-			goto out_unlock;
-		}
+	if (tce_any_mapped(tbl, idx0, n)) {
+		rc = -EEXIST;
+		goto out_unlock;
 	}
 	rc = tce_tree_populate(&tbl->shadow, idx0, n);
 	if (rc)

@@ -89,7 +89,7 @@ int tce_tree_init(struct tce_tree *tree, u64 entries, unsigned int levels);
 void tce_tree_free(struct tce_tree *tree);
 u64 *tce_tree_slot(struct tce_tree *tree, u64 idx, bool alloc);
 int tce_tree_populate(struct tce_tree *tree, u64 idx, u64 n);
-u64 tce_tree_skip(const struct tce_tree *tree, u64 idx);
+u64 *tce_tree_leaf(struct tce_tree *tree, u64 idx, bool alloc, u64 *len);
 
 struct tce_table;
 
