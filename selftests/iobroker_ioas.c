@@ -288,6 +288,47 @@ TEST_F(ioas, auto_iova)
 				   self->base_iova + 1000 * page_size));
 }
 
+TEST_F(ioas, aperture_limits)
+{
+	__u64 iova, end = (__u64)MOCK_APERTURE_LAST + 1;
+	unsigned int i;
+
+	if (!self->stdev_id) {
+		/* A mapping outside the aperture keeps a device away. */
+		ASSERT_EQ(0, iob_map_fixed(self->fd, self->ioas_id, buffer,
+					   page_size, end));
+		EXPECT_EQ(EADDRINUSE, iob_mock_domain(self->fd,
+						      self->ioas_id, NULL,
+						      NULL, NULL));
+		ASSERT_EQ(0, iob_unmap(self->fd, self->ioas_id, end,
+				       page_size, NULL));
+		EXPECT_EQ(0, iob_mock_domain(self->fd, self->ioas_id, NULL,
+					     NULL, NULL));
+		return;
+	}
+	/* Straddling either end of the aperture is straddling a reserve. */
+	EXPECT_EQ(EINVAL, iob_map_fixed(self->fd, self->ioas_id, buffer,
+					2 * page_size, end - page_size));
+	EXPECT_EQ(EINVAL, iob_map_fixed(self->fd, self->ioas_id, buffer,
+					2 * page_size,
+					MOCK_APERTURE_START - page_size));
+	EXPECT_EQ(0, iob_map_fixed(self->fd, self->ioas_id, buffer, page_size,
+				   end - page_size));
+	/* Chosen IOVAs stay inside, even when little room is left. */
+	ASSERT_EQ(0, iob_add_reserved(self->fd, self->ioas_id,
+				      MOCK_APERTURE_START,
+				      end - MOCK_APERTURE_START -
+				      4 * page_size));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, iob_map(self->fd, self->ioas_id, buffer,
+				     page_size, &iova));
+		EXPECT_LE(end - 4 * page_size, iova);
+		EXPECT_GT(end, iova + page_size - 1);
+	}
+	EXPECT_EQ(ENOSPC, iob_map(self->fd, self->ioas_id, buffer, page_size,
+				  &iova));
+}
+
 TEST_F(ioas, allowed_blocks_reserving)
 {
 	struct iommu_iova_range allowed = {
