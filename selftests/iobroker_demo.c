@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <sys/mman.h>
+
 #include "iob_utils.h"
 
 static int failures;
@@ -46,6 +48,60 @@ static void step(int expect, int got, const char *fmt, ...)
 		printf("  !! expected %s\n", errname(expect));
 		failures++;
 	}
+}
+
+static __u64 pinned_now(int fd)
+{
+	__u64 pinned = 0;
+
+	iob_pin_stats(fd, &pinned, NULL);
+	return pinned;
+}
+
+/* Memory into an IOAS, then a device's TCE table, then out again. */
+static void demo_mapping(int fd)
+{
+	size_t pg = sysconf(_SC_PAGESIZE), len = 16 * pg;
+	struct iommu_iova_range r;
+	__u32 ioas = 0, stdev = 0, idev = 0, hwpt = 0, hwpt2 = 0, num = 1;
+	__u64 iova = MOCK_APERTURE_START, align = 0, unmapped = 0;
+	char *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int rc;
+
+	if (buf == MAP_FAILED)
+		return;
+	memset(buf, 7, len);
+	printf("Mapping memory (pages of %zu KiB):\n", pg >> 10);
+	step(0, iob_ioas_alloc(fd, &ioas), "IOMMU_IOAS_ALLOC gives IOAS %u",
+	     ioas);
+	step(0, iob_map_fixed(fd, ioas, buf, len, iova),
+	     "IOMMU_IOAS_MAP %zu KiB at IOVA 0x%llx", len >> 10,
+	     (unsigned long long)iova);
+	printf("  %-56s    %llu\n", "pages pinned (none: no page table yet)",
+	       (unsigned long long)pinned_now(fd));
+	rc = iob_mock_domain(fd, ioas, &stdev, &hwpt, &idev);
+	step(0, rc, "mock device attaches: its TCE table is HWPT %u", hwpt);
+	printf("  %-56s    %llu\n", "pages pinned now, once each",
+	       (unsigned long long)pinned_now(fd));
+	step(0, iob_check_map(fd, hwpt, iova, buf, len),
+	     "every TCE points at the right page");
+	rc = iob_iova_ranges(fd, ioas, &r, &num, &align);
+	step(0, rc, "IOVA range [0x%llx, 0x%llx], alignment %llu",
+	     (unsigned long long)r.start, (unsigned long long)r.last,
+	     (unsigned long long)align);
+	rc = iob_hwpt_alloc(fd, idev, ioas, 0, &hwpt2);
+	step(0, rc, "IOMMU_HWPT_ALLOC: a second table, HWPT %u", hwpt2);
+	step(0, iob_check_refs(fd, buf, len, 1),
+	     "it maps the memory too, still pinned once per page");
+	step(ENOENT, iob_unmap(fd, ioas, iova, pg, NULL),
+	     "IOMMU_IOAS_UNMAP of part of the mapping");
+	rc = iob_unmap(fd, ioas, iova, len, &unmapped);
+	step(0, rc, "IOMMU_IOAS_UNMAP of all of it: %llu KiB",
+	     (unsigned long long)unmapped >> 10);
+	printf("  %-56s    %llu\n\n", "pages pinned after unmap",
+	       (unsigned long long)pinned_now(fd));
+	munmap(buf, len);
 }
 
 int main(void)
@@ -109,6 +165,9 @@ int main(void)
 	} else {
 		printf("(iobroker_test not loaded: skipping the dependency part)\n\n");
 	}
+
+	if (have_test)
+		demo_mapping(fd);
 
 	printf("Closing the file destroys whatever is left, leaves first.\n");
 	close(fd);
