@@ -8,6 +8,8 @@
 #                     boot the guest with the modules loaded, copy dir
 #                     into it and run command there
 #   make lint         checkpatch --strict, sparse, W=1, kernel-doc
+#   make bench        map/unmap throughput, iobroker against Linux's own
+#                     iommufd, in two guests booted one after the other
 #   make              build the modules for the test guest's kernel
 #   make KDIR=/lib/modules/$(uname -r)/build
 #                     build iobroker.ko for another kernel, e.g. on a
@@ -50,9 +52,16 @@ guest: deps
 lint: deps
 	@$(RIG)/lint.sh
 
-clean:
-	rm -rf build
-	rm -f *.ko *.o *.mod *.mod.c .*.cmd Module.symvers modules.order
-	find iommufd selftests/kmod \( -name '*.o' -o -name '.*.cmd' \) -delete
+bench: deps
+	@$(RIG)/rig.sh bench
 
-.PHONY: all modules deps check run guest lint clean
+clean-modules:
+	rm -f *.ko *.o *.mod *.mod.c .*.cmd .module-common.o Module.symvers \
+		modules.order
+	find iommufd iopt ppc_tce selftests/kmod \
+		\( -name '*.o' -o -name '.*.cmd' \) -delete
+
+clean: clean-modules
+	rm -rf build
+
+.PHONY: all modules deps check run guest lint bench clean clean-modules

@@ -43,9 +43,12 @@ fi
 
 frag=$(mktemp)
 trap 'rm -f "$frag"' EXIT
+# Later fragments override earlier ones, option by option.
 for f in base "$@"; do
-	cat "$here/config/$f.config" >>"$frag"
-done
+	cat "$here/config/$f.config"
+done | awk -F= '/^CONFIG_/ { val[$1] = $0; if (!($1 in seen)) order[n++] = $1;
+			   seen[$1] = 1 }
+		END { for (i = 0; i < n; i++) print val[order[i]] }' >"$frag"
 
 key=$( { echo "$srcver"; cat "$frag"; "${cross}gcc" --version | head -n 1;
 	 cat "$0"; } | sha256sum | cut -c1-16)
