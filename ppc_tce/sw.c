@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The software TCE backend: a powernv-style multi-level table in kernel
- * memory. Nothing reads it but the CPU, so it backs mock devices in tests
- * on any architecture, and lets tests see exactly what a backend is asked
- * to store, clear and invalidate.
+ * The software TCE backend: powernv-style multi-level tables in kernel
+ * memory, one per window. Nothing reads them but the CPU, so they back
+ * mock devices in tests on any architecture, and let tests see exactly
+ * what a backend is asked to store, clear and invalidate.
+ *
+ * A mirror may follow the tables: every update is made here first and
+ * then handed to it. The pseries backend is such a mirror: the
+ * hypervisor's tables exist only while a device is attached, and these
+ * tables are what they are programmed from.
  */
 #include <linux/err.h>
 #include <linux/minmax.h>
@@ -13,59 +18,83 @@
 #include "../iommufd/export.h"
 #include "tce.h"
 
-struct tce_sw {
-	struct tce_pt tp;
+struct tce_sw;
+
+struct tce_sw_win {
+	struct tce_table tbl;
 	struct tce_tree hw;	/* the table a device would walk */
+	struct tce_sw *sw;	/* the page table it is a window of */
+	unsigned int nr;	/* index in tce_sw.win */
 };
 
-static struct tce_sw *to_sw(struct tce_table *tbl)
+struct tce_sw {
+	struct tce_pt tp;
+	struct tce_sw_win win[TCE_MAX_WINDOWS];
+	struct tce_mirror *mirror;
+};
+
+static struct tce_sw_win *to_win(struct tce_table *tbl)
 {
-	return container_of(tbl, struct tce_sw, tp.tbl);
+	return container_of(tbl, struct tce_sw_win, tbl);
+}
+
+static struct tce_tree *to_hw(struct tce_table *tbl)
+{
+	return &to_win(tbl)->hw;
+}
+
+/* The mirror of @tbl's page table and the window's number, if any. */
+static struct tce_mirror *tce_sw_mirror(struct tce_table *tbl,
+					unsigned int *win)
+{
+	*win = to_win(tbl)->nr;
+	return to_win(tbl)->sw->mirror;
 }
 
 static int tce_sw_put(struct tce_table *tbl, u64 idx, const u64 *tces,
 		      unsigned int n)
 {
-	struct tce_sw *sw = to_sw(tbl);
+	struct tce_mirror *mirror;
 	u64 i, len, *slot;
+	unsigned int win;
 
 	for (i = 0; i < n; i += len) {
-		slot = tce_tree_leaf(&sw->hw, idx + i, true, &len);
+		slot = tce_tree_leaf(to_hw(tbl), idx + i, true, &len);
 		if (!slot)
 			return -ENOMEM;
 		len = min_t(u64, len, n - i);
 		memcpy(slot, &tces[i], len * sizeof(*slot));
 	}
-	return 0;
+	mirror = tce_sw_mirror(tbl, &win);
+	return mirror ? mirror->ops->put(mirror, win, idx, tces, n) : 0;
 }
 
 static int tce_sw_clear(struct tce_table *tbl, u64 idx, unsigned int n)
 {
-	struct tce_sw *sw = to_sw(tbl);
-	u64 end = idx + n, len, *slot;
+	u64 i, len, *slot;
+	struct tce_mirror *mirror;
+	unsigned int win;
 
-	for (; idx < end; idx += len) {
-		slot = tce_tree_leaf(&sw->hw, idx, false, &len);
-		len = min(len, end - idx);
+	for (i = idx; i < idx + n; i += len) {
+		slot = tce_tree_leaf(to_hw(tbl), i, false, &len);
+		len = min(len, idx + n - i);
 		if (slot)
 			memset(slot, 0, len * sizeof(*slot));
 	}
-	return 0;
+	mirror = tce_sw_mirror(tbl, &win);
+	return mirror ? mirror->ops->clear(mirror, win, idx, n) : 0;
 }
 
 static u64 tce_sw_get(struct tce_table *tbl, u64 idx)
 {
-	u64 *slot = tce_tree_slot(&to_sw(tbl)->hw, idx, false);
+	u64 *slot = tce_tree_slot(to_hw(tbl), idx, false);
 
 	return slot ? *slot : 0;
 }
 
-static void tce_sw_release(struct tce_table *tbl)
+static void tce_sw_release_table(struct tce_table *tbl)
 {
-	struct tce_sw *sw = to_sw(tbl);
-
-	tce_tree_free(&sw->hw);
-	kfree(sw);
+	tce_tree_free(to_hw(tbl));
 }
 
 /* There is no cache to invalidate; the core counts the calls. */
@@ -73,38 +102,90 @@ static const struct tce_table_ops tce_sw_ops = {
 	.put = tce_sw_put,
 	.clear = tce_sw_clear,
 	.get = tce_sw_get,
-	.release = tce_sw_release,
+	.release = tce_sw_release_table,
 };
 
+static void tce_sw_release(struct tce_pt *tp)
+{
+	struct tce_sw *sw = container_of(tp, struct tce_sw, tp);
+
+	if (sw->mirror)
+		sw->mirror->ops->release(sw->mirror);
+	kfree(sw);
+}
+
 /**
- * tce_sw_alloc() - a software TCE table for a window
- * @geo: the window; any IO page size from 4 KiB up, up to five levels
+ * tce_sw_leaf() - the stored entries from an index to the end of its leaf
+ * @tbl: a window of a software page table, its lock held
+ * @idx: index in the window
+ * @len: set to the number of entries from @idx to the end of the leaf
  *
- * Return: the table as a page table, or an ERR_PTR.
+ * For a mirror that copies the whole table to new hardware.
+ *
+ * Return: the entry of @idx, or NULL if nothing was ever stored in that
+ * leaf.
  */
-struct tce_pt *tce_sw_alloc(const struct tce_geometry *geo)
+u64 *tce_sw_leaf(struct tce_table *tbl, u64 idx, u64 *len)
+{
+	lockdep_assert_held(&tbl->lock);
+	return tce_tree_leaf(to_hw(tbl), idx, false, len);
+}
+EXPORT_SYMBOL_IOB_TEST(tce_sw_leaf);
+
+/**
+ * tce_sw_alloc() - software TCE windows
+ * @geo: the windows, in ascending order of bus address; any IO page size
+ *	from 4 KiB up, up to five levels
+ * @nwin: how many, at most TCE_MAX_WINDOWS
+ * @mirror: hardware to keep in step with the tables, or NULL; released
+ *	when the page table is freed, also if this fails
+ *
+ * Return: the windows as a page table, or an ERR_PTR.
+ */
+struct tce_pt *tce_sw_alloc(const struct tce_geometry *geo, unsigned int nwin,
+			    struct tce_mirror *mirror)
 {
 	struct tce_sw *sw;
-	int rc;
+	unsigned int i;
+	int rc = 0;
 
-	rc = tce_geometry_check(geo, ~0ULL, TCE_MAX_LEVELS);
-	if (rc)
+	if (!nwin || nwin > TCE_MAX_WINDOWS)
+		rc = -EINVAL;
+	for (i = 0; i < nwin && !rc; i++)
+		rc = tce_geometry_check(&geo[i], ~0ULL, TCE_MAX_LEVELS);
+	sw = rc ? NULL : kzalloc(sizeof(*sw), GFP_KERNEL_ACCOUNT);
+	if (!sw) {
+		if (mirror)
+			mirror->ops->release(mirror);
+		return ERR_PTR(rc ?: -ENOMEM);
+	}
+	sw->mirror = mirror;
+	tce_pt_init(&sw->tp, tce_sw_release);
+	for (i = 0; i < nwin; i++) {
+		struct tce_sw_win *win = &sw->win[i];
+
+		win->sw = sw;
+		win->nr = i;
+
+		rc = tce_tree_init(&win->hw, geo[i].size >> geo[i].page_shift,
+				   geo[i].levels);
+		if (rc)
+			break;
+		rc = tce_table_init(&win->tbl, &geo[i], &tce_sw_ops);
+		if (rc) {
+			tce_tree_free(&win->hw);
+			break;
+		}
+		rc = tce_pt_add_window(&sw->tp, &win->tbl);
+		if (rc) {
+			tce_table_destroy(&win->tbl);
+			break;
+		}
+	}
+	if (rc) {
+		sw->tp.pt.ops->free(&sw->tp.pt);
 		return ERR_PTR(rc);
-	sw = kzalloc(sizeof(*sw), GFP_KERNEL_ACCOUNT);
-	if (!sw)
-		return ERR_PTR(-ENOMEM);
-	rc = tce_tree_init(&sw->hw, geo->size >> geo->page_shift, geo->levels);
-	if (rc)
-		goto err_free;
-	rc = tce_pt_init(&sw->tp, geo, &tce_sw_ops);
-	if (rc)
-		goto err_tree;
+	}
 	return &sw->tp;
-
-err_tree:
-	tce_tree_free(&sw->hw);
-err_free:
-	kfree(sw);
-	return ERR_PTR(rc);
 }
 EXPORT_SYMBOL_IOB_TEST(tce_sw_alloc);

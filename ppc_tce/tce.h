@@ -16,6 +16,9 @@
 #define IOBROKER_TCE_H
 
 #include <linux/container_of.h>
+#include <linux/log2.h>
+#include <linux/math.h>
+#include <linux/minmax.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 
@@ -151,28 +154,115 @@ u64 tce_table_unmap(struct tce_table *tbl, u64 iova, u64 len);
 int tce_table_xchg(struct tce_table *tbl, u64 idx, u64 *tce);
 u64 tce_table_lookup(struct tce_table *tbl, u64 iova);
 
+#define TCE_MAX_WINDOWS 2
+
 /**
- * struct tce_pt - a TCE table offered as an iobroker page table
- * @pt: what the IO page table layer sees; apertures default to the window
- * @tbl: the table behind it
+ * struct tce_pt - TCE windows offered as an iobroker page table
+ * @pt: what the IO page table layer sees: one aperture per window
+ * @nwin: number of windows
+ * @win: the windows' tables, in ascending order of bus address
+ * @release: frees the backend's structure once every window is destroyed
  *
- * Backends embed this first in their own structure and free that
- * structure in their tce_table_ops.release.
+ * A POWER page table is a set of DMA windows, each a TCE table with its
+ * own IO page size: the 32-bit default window and a 64-bit dynamic one.
+ * Backends embed this in their own structure.
  */
 struct tce_pt {
 	struct iob_pt pt;
-	struct tce_table tbl;
+	unsigned int nwin;
+	struct tce_table *win[TCE_MAX_WINDOWS];
+	void (*release)(struct tce_pt *tp);
 };
 
-int tce_pt_init(struct tce_pt *tp, const struct tce_geometry *geo,
-		const struct tce_table_ops *ops);
+void tce_pt_init(struct tce_pt *tp, void (*release)(struct tce_pt *tp));
+int tce_pt_add_window(struct tce_pt *tp, struct tce_table *tbl);
 
 static inline struct tce_pt *to_tce_pt(struct iob_pt *pt)
 {
 	return container_of(pt, struct tce_pt, pt);
 }
 
-/* The software backend: a table in kernel memory, for tests and mocks. */
-struct tce_pt *tce_sw_alloc(const struct tce_geometry *geo);
+/**
+ * struct tce_caps - the windows a platform can give one device
+ * @dma32_start: bus address of the 32-bit default window
+ * @dma32_size: its largest size, a power of two
+ * @ddw_start: bus address of a dynamic window made beside the default one;
+ *	a dynamic window made alone goes to @dma32_start
+ * @pgsizes: IO page sizes dynamic windows may use (the default window
+ *	always uses 4 KiB pages)
+ * @max_windows: how many windows can exist at once
+ * @max_levels: deepest table the platform builds
+ * @max_entries_log2: log2 of the most entries a window may have
+ * @ddw: dynamic windows can be made at all
+ */
+struct tce_caps {
+	u64 dma32_start;
+	u64 dma32_size;
+	u64 ddw_start;
+	u64 pgsizes;
+	u32 max_windows;
+	u32 max_levels;
+	u32 max_entries_log2;
+	bool ddw;
+};
+
+/*
+ * Depth of an in-memory tree for a window: at least @levels, and deep
+ * enough that no level is larger than a page, so that a large window
+ * costs memory only where it is mapped.
+ */
+static inline unsigned int tce_memory_levels(const struct tce_geometry *geo)
+{
+	unsigned int bits = ilog2(geo->size) - geo->page_shift;
+
+	return max_t(unsigned int, geo->levels,
+		     DIV_ROUND_UP(bits, PAGE_SHIFT - 3));
+}
+
+struct iommu_hwpt_iob_tce;
+struct iommu_hw_info_iob_tce;
+
+int tce_windows_parse(const struct tce_caps *caps,
+		      const struct iommu_hwpt_iob_tce *req,
+		      struct tce_geometry *geo, unsigned int *nwin);
+void tce_windows_default(const struct tce_caps *caps,
+			 struct tce_geometry *geo, unsigned int *nwin);
+void tce_caps_to_info(const struct tce_caps *caps,
+		      struct iommu_hw_info_iob_tce *info);
+
+struct tce_mirror;
+
+/**
+ * struct tce_mirror_ops - copying software tables to hardware
+ * @put: store @n encoded entries of window @win from index @idx
+ * @clear: clear @n entries of window @win from index @idx
+ * @release: the software tables are gone
+ *
+ * Called with the window's table lock held, after the software table was
+ * updated; a failed @put makes the core clear the range again.
+ */
+struct tce_mirror_ops {
+	int (*put)(struct tce_mirror *m, unsigned int win, u64 idx,
+		   const u64 *tces, unsigned int n);
+	int (*clear)(struct tce_mirror *m, unsigned int win, u64 idx,
+		     unsigned int n);
+	void (*release)(struct tce_mirror *m);
+};
+
+/**
+ * struct tce_mirror - hardware that follows software TCE tables
+ * @ops: what to do on each update
+ */
+struct tce_mirror {
+	const struct tce_mirror_ops *ops;
+};
+
+/*
+ * The software backend: tables in kernel memory, for tests and mocks, and
+ * the source the pseries backend programs the hypervisor's tables from.
+ */
+struct tce_pt *tce_sw_alloc(const struct tce_geometry *geo, unsigned int nwin,
+			    struct tce_mirror *mirror);
+u64 *tce_sw_leaf(struct tce_table *tbl, u64 idx, u64 *len);
 
 #endif

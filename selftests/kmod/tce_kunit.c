@@ -79,7 +79,7 @@ static struct tce_pt *sw_table(struct kunit *test, u64 offset, u64 size,
 		.offset = offset, .size = size, .page_shift = shift,
 		.levels = levels,
 	};
-	struct tce_pt *tp = tce_sw_alloc(&g);
+	struct tce_pt *tp = tce_sw_alloc(&g, 1, NULL);
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(tp));
 	return tp;
@@ -89,7 +89,7 @@ static int map1(struct tce_pt *tp, u64 iova, u64 pa, u64 len)
 {
 	struct iob_pt_seg seg = { .paddr = pa, .len = len };
 
-	return tce_table_map(&tp->tbl, iova, 0x7f0000000000ULL + iova, &seg, 1,
+	return tce_table_map(tp->win[0], iova, 0x7f0000000000ULL + iova, &seg, 1,
 			     TCE_READ | TCE_WRITE);
 }
 
@@ -97,7 +97,7 @@ static void test_window_bounds(struct kunit *test)
 {
 	u64 base = 1ULL << 59, pg = SZ_64K;
 	struct tce_pt *tp = sw_table(test, base, SZ_256M, 16, 2);
-	struct tce_table *t = &tp->tbl;
+	struct tce_table *t = tp->win[0];
 
 	KUNIT_EXPECT_EQ(test, map1(tp, base - pg, 0, pg), -EINVAL);
 	KUNIT_EXPECT_EQ(test, map1(tp, base + SZ_256M, 0, pg), -EINVAL);
@@ -125,7 +125,7 @@ static void test_level_boundaries(struct kunit *test)
 {
 	/* 3 levels of 8192 entries: far more than the 2^20 entries used. */
 	struct tce_pt *tp = sw_table(test, 0, SZ_4G, 12, 3);
-	struct tce_table *t = &tp->tbl;
+	struct tce_table *t = tp->win[0];
 	u64 lsz = 1ULL << t->shadow.level_shift, pg = SZ_4K;
 	size_t before = t->shadow.bytes;
 
@@ -143,7 +143,7 @@ static void test_level_boundaries(struct kunit *test)
 static void test_clear_over_holes(struct kunit *test)
 {
 	struct tce_pt *tp = sw_table(test, 0, SZ_4G, 12, 2);
-	struct tce_table *t = &tp->tbl;
+	struct tce_table *t = tp->win[0];
 	u64 kills;
 
 	/* Two runs in leaves far apart; nothing in between exists. */
@@ -164,7 +164,7 @@ static void test_clear_over_holes(struct kunit *test)
 static void test_big_page_in_small_entries(struct kunit *test)
 {
 	struct tce_pt *tp = sw_table(test, 0, SZ_1G, 12, 1);
-	struct tce_table *t = &tp->tbl;
+	struct tce_table *t = tp->win[0];
 	u64 i, *shadow;
 
 	/* One 64 KiB page behind 4 KiB entries: sixteen entries. */
@@ -188,7 +188,7 @@ static void test_big_page_in_small_entries(struct kunit *test)
 static void test_one_kill_per_call(struct kunit *test)
 {
 	struct tce_pt *tp = sw_table(test, 0, SZ_4G, 12, 2);
-	struct tce_table *t = &tp->tbl;
+	struct tce_table *t = tp->win[0];
 	u64 n = 3 * TCE_BATCH + 5, kills = t->kills;
 	struct iob_pt_seg segs[3] = {
 		{ .paddr = SZ_1G, .len = TCE_BATCH * SZ_4K },
@@ -212,7 +212,7 @@ static void test_one_kill_per_call(struct kunit *test)
 static void test_xchg_returns_old(struct kunit *test)
 {
 	struct tce_pt *tp = sw_table(test, 0, SZ_1G, 16, 1);
-	struct tce_table *t = &tp->tbl;
+	struct tce_table *t = tp->win[0];
 	u64 tce = tce_encode(SZ_1G, 16, TCE_READ);
 
 	KUNIT_EXPECT_EQ(test, tce_table_xchg(t, 7, &tce), 0);
