@@ -13,10 +13,14 @@
  * Locks: iob_device.lock, then iob_ioas.mutex, then the IO page table's.
  */
 #include <linux/module.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 
+#include "../uapi/iobroker/iommufd.h"
 #include "device.h"
 #include "export.h"
 #include "ioas.h"
+#include "ioctl.h"
 
 static void iob_device_destroy(struct iob_object *obj)
 {
@@ -257,3 +261,46 @@ void iob_device_unbind(struct iob_device *idev)
 	WARN_ON_ONCE(iob_object_destroy_kernel(idev->ctx, &idev->obj));
 }
 EXPORT_SYMBOL_IOB_TEST(iob_device_unbind);
+
+/* IOMMU_GET_HW_INFO */
+int iob_get_hw_info_ioctl(struct iob_ucmd *ucmd)
+{
+	struct iommu_hw_info *cmd = ucmd->cmd;
+	void __user *udata = u64_to_user_ptr(cmd->data_uptr);
+	u8 data[IOB_HW_INFO_MAX] __aligned(8) = {};
+	struct iob_object *obj;
+	struct iob_device *idev;
+	u32 type = IOMMU_HW_INFO_TYPE_NONE, copy;
+	int len = 0, rc;
+
+	if (cmd->flags || memchr_inv(cmd->__reserved, 0,
+				     sizeof(cmd->__reserved)))
+		return -EOPNOTSUPP;
+	obj = iob_object_get(ucmd->ctx, cmd->dev_id, IOB_OBJ_DEVICE);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	idev = container_of(obj, struct iob_device, obj);
+	if (idev->ops->hw_info) {
+		len = idev->ops->hw_info(idev, data, sizeof(data), &type);
+		if (len < 0) {
+			rc = len;
+			goto out_put;
+		}
+	}
+	copy = min_t(u32, cmd->data_len, len);
+	rc = -EFAULT;
+	if (copy_to_user(udata, data, copy))
+		goto out_put;
+	/* A longer buffer gets its tail zeroed, so old fields read as 0. */
+	if (cmd->data_len > copy && clear_user(udata + copy,
+					       cmd->data_len - copy))
+		goto out_put;
+	cmd->data_len = len;
+	cmd->out_data_type = type;
+	cmd->out_max_pasid_log2 = 0;
+	cmd->out_capabilities = 0;
+	rc = iob_ucmd_respond(ucmd, sizeof(*cmd));
+out_put:
+	iob_object_put(obj);
+	return rc;
+}

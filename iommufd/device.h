@@ -25,6 +25,10 @@ struct iob_pt;
  * @set_pt: make the device translate through @pt instead of whatever it
  *	used before; NULL blocks its DMA. Returns -EINVAL, changing
  *	nothing, if the device cannot use @pt; must not fail for NULL.
+ *	Other errors (firmware, memory) also leave the device as it was.
+ * @hw_info: fill up to @len bytes at @data with what IOMMU_GET_HW_INFO
+ *	reports for the device, set @type to its enum iommu_hw_info_type and
+ *	return the length, or a negative errno; may be NULL (type NONE)
  *
  * A page table made for one device may be shared by other devices of the
  * same driver; @set_pt decides.
@@ -33,7 +37,12 @@ struct iob_device_ops {
 	struct iob_pt *(*pt_alloc)(struct iob_device *idev, u32 data_type,
 				   const void *data, size_t len);
 	int (*set_pt)(struct iob_device *idev, struct iob_pt *pt);
+	int (*hw_info)(struct iob_device *idev, void *data, size_t len,
+		       u32 *type);
 };
+
+/* The longest data any driver's hw_info reports. */
+#define IOB_HW_INFO_MAX 64
 
 struct iob_hwpt;
 

@@ -27,6 +27,7 @@
 /* Big enough for the structure of any ioctl in the table. */
 union iob_ucmd_buffer {
 	struct iommu_destroy destroy;
+	struct iommu_hw_info hw_info;
 	struct iommu_hwpt_alloc hwpt_alloc;
 	struct iommu_ioas_alloc ioas_alloc;
 	struct iommu_ioas_allow_iovas allow_iovas;
@@ -49,6 +50,8 @@ union iob_ucmd_buffer {
 
 static const struct iob_ioctl_op iob_ioctl_ops[] = {
 	IOB_IOCTL(IOMMU_DESTROY, iob_destroy_ioctl, struct iommu_destroy, id),
+	IOB_IOCTL(IOMMU_GET_HW_INFO, iob_get_hw_info_ioctl, struct iommu_hw_info,
+		  __reserved),
 	IOB_IOCTL(IOMMU_HWPT_ALLOC, iob_hwpt_alloc_ioctl,
 		  struct iommu_hwpt_alloc, __reserved),
 	IOB_IOCTL(IOMMU_IOAS_ALLOC, iob_ioas_alloc_ioctl,

@@ -7,6 +7,7 @@
  * device attached to it holds one on the HWPT.
  */
 #include <linux/module.h>
+#include <linux/uaccess.h>
 
 #include "../ptdrv/ptdrv.h"
 #include "../uapi/iobroker/iommufd.h"
@@ -117,14 +118,46 @@ void iob_hwpt_put_user(struct iob_ctx *ctx, struct iob_hwpt *hwpt)
 
 #define IOB_HWPT_FLAGS IOMMU_HWPT_ALLOC_NEST_PARENT
 
+/* Every data type IOMMU_HWPT_ALLOC understands, in its kernel form. */
+union iob_hwpt_data {
+	struct iommu_hwpt_iob_tce iob_tce;
+};
+
+/*
+ * Copy the data of @cmd into @data. Its length may differ from the
+ * kernel's structure as for any extensible structure: shorter than the
+ * first version is EINVAL, longer with a non-zero tail is E2BIG.
+ */
+static int iob_hwpt_copy_data(struct iommu_hwpt_alloc *cmd,
+			      union iob_hwpt_data *data, size_t *len)
+{
+	switch (cmd->data_type) {
+	case IOMMU_HWPT_DATA_NONE:
+		*len = 0;
+		return 0;
+	case IOMMU_HWPT_DATA_IOB_TCE:
+		*len = sizeof(data->iob_tce);
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if (cmd->data_len < *len)
+		return -EINVAL;
+	return copy_struct_from_user(data, *len,
+				     u64_to_user_ptr(cmd->data_uptr),
+				     cmd->data_len);
+}
+
 /* IOMMU_HWPT_ALLOC */
 int iob_hwpt_alloc_ioctl(struct iob_ucmd *ucmd)
 {
 	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
 	struct iob_object *pt_obj, *dev_obj;
+	union iob_hwpt_data data;
 	struct iob_device *idev;
 	struct iob_hwpt *hwpt;
 	struct iob_ioas *ioas;
+	size_t len;
 	int rc;
 
 	if (cmd->__reserved)
@@ -146,13 +179,15 @@ int iob_hwpt_alloc_ioctl(struct iob_ucmd *ucmd)
 	if (iob_object_type(pt_obj) != IOB_OBJ_IOAS)
 		goto out_put_pt;
 	rc = -EOPNOTSUPP;
-	if (cmd->flags & ~IOB_HWPT_FLAGS ||
-	    cmd->data_type != IOMMU_HWPT_DATA_NONE)
+	if (cmd->flags & ~IOB_HWPT_FLAGS)
+		goto out_put_pt;
+	rc = iob_hwpt_copy_data(cmd, &data, &len);
+	if (rc)
 		goto out_put_pt;
 
 	ioas = container_of(pt_obj, struct iob_ioas, obj);
-	hwpt = iob_hwpt_create(ucmd->ctx, ioas, idev, cmd->data_type, NULL, 0,
-			       false);
+	hwpt = iob_hwpt_create(ucmd->ctx, ioas, idev, cmd->data_type,
+			       len ? &data : NULL, len, false);
 	if (IS_ERR(hwpt)) {
 		rc = PTR_ERR(hwpt);
 		goto out_put_pt;

@@ -47,6 +47,7 @@ long iob_ioctl(struct iob_ctx *ctx, unsigned int cmd, void __user *arg);
 
 /* Handlers, one per ioctl; each lives with the object type it serves. */
 int iob_destroy_ioctl(struct iob_ucmd *ucmd);
+int iob_get_hw_info_ioctl(struct iob_ucmd *ucmd);
 int iob_hwpt_alloc_ioctl(struct iob_ucmd *ucmd);
 int iob_ioas_alloc_ioctl(struct iob_ucmd *ucmd);
 int iob_ioas_allow_iovas_ioctl(struct iob_ucmd *ucmd);

@@ -305,10 +305,56 @@ enum iommufd_hwpt_alloc_flags {
  * @IOMMU_HWPT_DATA_NONE: no data: a page table of the device's default
  *	shape
  * @IOMMU_HWPT_DATA_VTD_S1: Intel VT-d stage-1 table; not supported
+ * @IOMMU_HWPT_DATA_IOB_TCE: iobroker extension: the DMA windows of a TCE
+ *	table, &struct iommu_hwpt_iob_tce
  */
 enum iommu_hwpt_data_type {
 	IOMMU_HWPT_DATA_NONE = 0,
 	IOMMU_HWPT_DATA_VTD_S1 = 1,
+	IOMMU_HWPT_DATA_IOB_TCE = 0x1000,
+};
+
+/**
+ * struct iommu_iob_tce_window - one DMA window of a TCE table
+ * @page_shift: log2 of the IO page size; 0 picks 4 KiB for the 32-bit
+ *	window and PAGE_SIZE (or 4 KiB, if PAGE_SIZE is not offered) for the
+ *	64-bit one
+ * @levels: depth of the hardware table, from 1 to the device's
+ *	&iommu_hw_info_iob_tce.max_levels; 0 means 1
+ * @size: bytes of bus address space, a power of two; 0 for no window
+ */
+struct iommu_iob_tce_window {
+	__u32 page_shift;
+	__u32 levels;
+	__aligned_u64 size;
+};
+
+/**
+ * struct iommu_hwpt_iob_tce - IOMMU_HWPT_ALLOC data, IOMMU_HWPT_DATA_IOB_TCE
+ * @flags: must be 0
+ * @__reserved: must be 0
+ * @windows: [0] the 32-bit window, at &iommu_hw_info_iob_tce.dma32_start,
+ *	with 4 KiB IO pages and at most dma32_size bytes; [1] the 64-bit
+ *	(dynamic) window, at ddw_start when the 32-bit window exists and at
+ *	dma32_start otherwise, with any IO page size in pgsizes
+ *
+ * iobroker extension. A POWER IOMMU translates only inside its DMA
+ * windows, and every window has its own IO page size. This chooses them;
+ * the HWPT's IOVA space is exactly the windows, which IOMMU_IOAS_IOVA_RANGES
+ * reports once the HWPT is made. At least one window must have a size.
+ * A mapping must be aligned to the IO page size of the window it lies in,
+ * and large IO pages need memory that is contiguous and aligned to match
+ * (hugetlbfs or transparent huge pages).
+ *
+ * Errors: EOPNOTSUPP for non-zero @flags or @__reserved; EINVAL for a
+ * window the device cannot have: wrong page size, size not a power of two
+ * or beyond the limits, a 64-bit window on a device without them, no
+ * window at all.
+ */
+struct iommu_hwpt_iob_tce {
+	__u32 flags;
+	__u32 __reserved;
+	struct iommu_iob_tce_window windows[2];
 };
 
 /**
@@ -352,6 +398,102 @@ struct iommu_hwpt_alloc {
 };
 
 #define IOMMU_HWPT_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_ALLOC)
+
+/**
+ * enum iommu_hw_info_type - what IOMMU_GET_HW_INFO's data describes
+ * @IOMMU_HW_INFO_TYPE_NONE: nothing; the device's IOMMU reports no data
+ * @IOMMU_HW_INFO_TYPE_INTEL_VTD: Intel VT-d registers; never reported
+ * @IOMMU_HW_INFO_TYPE_IOB_TCE: iobroker extension: a POWER TCE IOMMU,
+ *	&struct iommu_hw_info_iob_tce
+ */
+enum iommu_hw_info_type {
+	IOMMU_HW_INFO_TYPE_NONE = 0,
+	IOMMU_HW_INFO_TYPE_INTEL_VTD = 1,
+	IOMMU_HW_INFO_TYPE_IOB_TCE = 0x1000,
+};
+
+/**
+ * enum iommufd_hw_capabilities - generic IOMMU capabilities
+ * @IOMMU_HW_CAP_DIRTY_TRACKING: the IOMMU records DMA writes; never set
+ *	by iobroker, TCE tables have no dirty bits
+ * @IOMMU_HW_CAP_PCI_PASID_EXEC: PASID execute permission; never set
+ * @IOMMU_HW_CAP_PCI_PASID_PRIV: PASID privileged mode; never set
+ */
+enum iommufd_hw_capabilities {
+	IOMMU_HW_CAP_DIRTY_TRACKING = 1 << 0,
+	IOMMU_HW_CAP_PCI_PASID_EXEC = 1 << 1,
+	IOMMU_HW_CAP_PCI_PASID_PRIV = 1 << 2,
+};
+
+/**
+ * enum iommu_hw_info_iob_tce_flags - &iommu_hw_info_iob_tce.flags
+ * @IOMMU_HW_INFO_IOB_TCE_DDW: the device can have a 64-bit (dynamic) DMA
+ *	window
+ */
+enum iommu_hw_info_iob_tce_flags {
+	IOMMU_HW_INFO_IOB_TCE_DDW = 1 << 0,
+};
+
+/**
+ * struct iommu_hw_info_iob_tce - IOMMU_HW_INFO_TYPE_IOB_TCE data
+ * @flags: enum iommu_hw_info_iob_tce_flags
+ * @max_windows: windows one HWPT may have at once, 1 or 2
+ * @pgsizes: IO page sizes a 64-bit window may use, one bit per size
+ *	(bit n set: 2^n bytes); the 32-bit window always uses 4 KiB
+ * @dma32_start: bus address of the 32-bit window
+ * @dma32_size: its largest size in bytes
+ * @ddw_start: bus address of a 64-bit window made beside the 32-bit one
+ * @max_levels: deepest hardware table the platform builds
+ * @max_entries_log2: a window holds at most 2^max_entries_log2 IO pages
+ *
+ * iobroker extension. See &struct iommu_hwpt_iob_tce for how to ask for
+ * windows.
+ */
+struct iommu_hw_info_iob_tce {
+	__u32 flags;
+	__u32 max_windows;
+	__aligned_u64 pgsizes;
+	__aligned_u64 dma32_start;
+	__aligned_u64 dma32_size;
+	__aligned_u64 ddw_start;
+	__u32 max_levels;
+	__u32 max_entries_log2;
+};
+
+/**
+ * struct iommu_hw_info - ioctl(IOMMU_GET_HW_INFO)
+ * @size: sizeof(struct iommu_hw_info)
+ * @flags: must be 0
+ * @dev_id: a device bound to this file
+ * @data_len: in: bytes at @data_uptr; out: bytes of data the kernel has,
+ *	which may be more than were copied
+ * @data_uptr: where to copy the IOMMU's data; a longer buffer has its
+ *	tail zeroed, a shorter one gets the start of the data
+ * @out_data_type: enum iommu_hw_info_type of the data
+ * @out_max_pasid_log2: width of PASIDs; always 0, TCE has no PASIDs
+ * @__reserved: must be 0
+ * @out_capabilities: enum iommufd_hw_capabilities
+ *
+ * Describe the IOMMU in front of a device, so that userspace can choose
+ * HWPT shapes it accepts. @data_len 0 is allowed and only reports the
+ * length.
+ *
+ * Errors: EOPNOTSUPP for non-zero @flags or @__reserved; ENOENT for an
+ * unknown @dev_id; EFAULT for a buffer that cannot be written.
+ */
+struct iommu_hw_info {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 data_len;
+	__aligned_u64 data_uptr;
+	__u32 out_data_type;
+	__u8 out_max_pasid_log2;
+	__u8 __reserved[3];
+	__aligned_u64 out_capabilities;
+};
+
+#define IOMMU_GET_HW_INFO _IO(IOMMUFD_TYPE, IOMMUFD_CMD_GET_HW_INFO)
 
 /**
  * enum iommufd_option - the options IOMMU_OPTION can read or change

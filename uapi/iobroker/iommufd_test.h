@@ -52,7 +52,8 @@ enum {
  * IOMMU_TEST_OP_IOB_STATS: report the number of objects published in
  *	this file, the number of objects allocated in the whole module
  *	(including those not yet published or not yet freed), the pages the
- *	module holds pinned, and the locked_vm charged to the caller's user.
+ *	module holds pinned, the locked_vm charged to the caller's user, and
+ *	the TCEs the module has stored in hypervisor tables and not cleared.
  */
 enum {
 	IOMMU_TEST_OP_IOB_BASE = 0x1000,
@@ -98,6 +99,18 @@ enum {
  */
 #define MOCK_FLAGS_DEVICE_IOB_PAGE_SHIFT(shift) ((shift) << 8)
 #define MOCK_FLAGS_DEVICE_IOB_PAGE_SHIFT_MASK (0xff << 8)
+
+/*
+ * iobroker extension: a mock device with the DMA windows of a device on
+ * QEMU's pseries machine: IOMMU_GET_HW_INFO reports
+ * IOMMU_HW_INFO_TYPE_IOB_TCE with a 1 GiB 32-bit window at 0 and 64-bit
+ * windows at 1 << 59 with 4 KiB, 64 KiB, 2 MiB or 16 MiB IO pages, and
+ * IOMMU_HWPT_ALLOC takes IOMMU_HWPT_DATA_IOB_TCE. Its tables are software
+ * TCE tables. Cannot be combined with MOCK_FLAGS_DEVICE_IOB_PAGE_SHIFT.
+ */
+enum {
+	MOCK_FLAGS_DEVICE_IOB_PSERIES = 1 << 16,
+};
 
 enum {
 	MOCK_NESTED_DOMAIN_IOTLB_ID_MAX = 3,
@@ -225,11 +238,26 @@ struct iommu_test_cmd {
 			__aligned_u64 out_global_objects;
 			__aligned_u64 out_pinned_pages;
 			__aligned_u64 out_user_locked_vm;
+			__aligned_u64 out_hw_tces;
 		} iob_stats;
 	};
 	__u32 last;
 };
 
 #define IOMMU_TEST_CMD _IO(IOMMUFD_TYPE, IOMMUFD_CMD_BASE + 32)
+
+/* IOMMU_GET_HW_INFO of a mock device without MOCK_FLAGS_DEVICE_IOB_PSERIES. */
+#define IOMMU_HW_INFO_TYPE_SELFTEST	0xfeedbeef
+#define IOMMU_HW_INFO_SELFTEST_REGVAL	0xdeadbeef
+
+/**
+ * struct iommu_test_hw_info - IOMMU_HW_INFO_TYPE_SELFTEST data
+ * @flags: always 0
+ * @test_reg: always IOMMU_HW_INFO_SELFTEST_REGVAL
+ */
+struct iommu_test_hw_info {
+	__u32 flags;
+	__u32 test_reg;
+};
 
 #endif
