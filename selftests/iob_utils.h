@@ -290,6 +290,57 @@ static inline int iob_hwpt_alloc(int fd, __u32 dev, __u32 pt, __u32 flags,
 	return rc;
 }
 
+/* IOMMU_HWPT_ALLOC with data of @data_type, @len bytes at @data. */
+static inline int iob_hwpt_alloc_data(int fd, __u32 dev, __u32 pt,
+				      __u32 flags, __u32 data_type,
+				      const void *data, __u32 len,
+				      __u32 *hwpt)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dev_id = dev,
+		.pt_id = pt,
+		.data_type = data_type,
+		.data_len = len,
+		.data_uptr = (uintptr_t)data,
+	};
+	int rc = iob_ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
+
+	if (!rc && hwpt)
+		*hwpt = cmd.out_hwpt_id;
+	return rc;
+}
+
+/* A HWPT of TCE windows: @size0 bytes of 32-bit window, @size1 of 64-bit. */
+static inline int iob_hwpt_alloc_tce(int fd, __u32 dev, __u32 pt,
+				     __u64 size0, __u32 shift1, __u64 size1,
+				     __u32 *hwpt)
+{
+	struct iommu_hwpt_iob_tce tce = {
+		.windows = {
+			{ .page_shift = 12, .size = size0 },
+			{ .page_shift = shift1, .size = size1 },
+		},
+	};
+
+	return iob_hwpt_alloc_data(fd, dev, pt, 0, IOMMU_HWPT_DATA_IOB_TCE,
+				   &tce, sizeof(tce), hwpt);
+}
+
+/* IOMMU_GET_HW_INFO into @len bytes at @data; @cmd gets the results. */
+static inline int iob_hw_info(int fd, __u32 dev, void *data, __u32 len,
+			      struct iommu_hw_info *cmd)
+{
+	*cmd = (struct iommu_hw_info) {
+		.size = sizeof(*cmd),
+		.dev_id = dev,
+		.data_len = len,
+		.data_uptr = (uintptr_t)data,
+	};
+	return iob_ioctl(fd, IOMMU_GET_HW_INFO, cmd);
+}
+
 /* A mock device attached to @pt (IOAS or HWPT); any out pointer may be NULL. */
 static inline int iob_mock_domain_flags(int fd, __u32 pt, __u32 dev_flags,
 					__u32 *stdev, __u32 *hwpt,

@@ -129,7 +129,7 @@ TEST_F(mock, basic)
 
 TEST_F(mock, read_only_pin_unshares)
 {
-	__u64 iova;
+	__u64 iova = 0;
 	char *p;
 	int fd;
 

@@ -13,6 +13,8 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/sched/signal.h>
+#include <linux/sizes.h>
 
 #include "../../iommufd/device.h"
 #include "../../iommufd/ioas.h"
@@ -36,7 +38,10 @@ static struct iob_pt *mock_pt_alloc(struct iob_device *idev, u32 data_type,
 	};
 	struct tce_pt *tp;
 
-	tp = tce_sw_alloc(&geo);
+	/* As upstream's mock: data only describes nested tables. */
+	if (data_type != IOMMU_HWPT_DATA_NONE)
+		return ERR_PTR(-EOPNOTSUPP);
+	tp = tce_sw_alloc(&geo, 1, NULL);
 	if (IS_ERR(tp))
 		return ERR_CAST(tp);
 	tp->pt.aper[0].start = MOCK_APERTURE_START;
@@ -54,9 +59,88 @@ static int mock_set_pt(struct iob_device *idev, struct iob_pt *pt)
 	return 0;
 }
 
+static int mock_hw_info(struct iob_device *idev, void *data, size_t len,
+			u32 *type)
+{
+	struct iommu_test_hw_info *info = data;
+
+	if (len < sizeof(*info))
+		return -EINVAL;
+	info->flags = 0;
+	info->test_reg = IOMMU_HW_INFO_SELFTEST_REGVAL;
+	*type = IOMMU_HW_INFO_TYPE_SELFTEST;
+	return sizeof(*info);
+}
+
 static const struct iob_device_ops mock_ops = {
 	.pt_alloc = mock_pt_alloc,
 	.set_pt = mock_set_pt,
+	.hw_info = mock_hw_info,
+};
+
+/* What QEMU's pseries machine offers a device on its own host bridge. */
+static const struct tce_caps mock_pseries_caps = {
+	.dma32_start = 0,
+	.dma32_size = SZ_1G,
+	.ddw_start = 1ULL << 59,
+	.pgsizes = SZ_4K | SZ_64K | SZ_2M | SZ_16M,
+	.max_windows = 2,
+	.max_levels = 1,
+	.max_entries_log2 = 24,
+	.ddw = true,
+};
+
+static struct iob_pt *mock_pseries_pt_alloc(struct iob_device *idev,
+					    u32 data_type, const void *data,
+					    size_t len)
+{
+	struct tce_geometry geo[TCE_MAX_WINDOWS];
+	unsigned int nwin, i;
+	struct tce_pt *tp;
+	int rc;
+
+	switch (data_type) {
+	case IOMMU_HWPT_DATA_NONE:
+		tce_windows_default(&mock_pseries_caps, geo, &nwin);
+		break;
+	case IOMMU_HWPT_DATA_IOB_TCE:
+		rc = tce_windows_parse(&mock_pseries_caps, data, geo, &nwin);
+		if (rc)
+			return ERR_PTR(rc);
+		break;
+	default:
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	/* The hypervisor's tables are flat; ours need not be. */
+	for (i = 0; i < nwin; i++)
+		geo[i].levels = tce_memory_levels(&geo[i]);
+	tp = tce_sw_alloc(geo, nwin, NULL);
+	return IS_ERR(tp) ? ERR_CAST(tp) : &tp->pt;
+}
+
+static int mock_pseries_set_pt(struct iob_device *idev, struct iob_pt *pt)
+{
+	struct iob_selftest *st = idev->priv;
+
+	st->pt = pt;
+	return 0;
+}
+
+static int mock_pseries_hw_info(struct iob_device *idev, void *data,
+				size_t len, u32 *type)
+{
+	if (len < sizeof(struct iommu_hw_info_iob_tce))
+		return -EINVAL;
+	tce_caps_to_info(&mock_pseries_caps, data);
+	*type = IOMMU_HW_INFO_TYPE_IOB_TCE;
+	return sizeof(struct iommu_hw_info_iob_tce);
+}
+
+/* Mock devices with pseries windows: MOCK_FLAGS_DEVICE_IOB_PSERIES. */
+static const struct iob_device_ops mock_pseries_ops = {
+	.pt_alloc = mock_pseries_pt_alloc,
+	.set_pt = mock_pseries_set_pt,
+	.hw_info = mock_pseries_hw_info,
 };
 
 static int mock_domain(struct iob_ucmd *ucmd, struct iommu_test_cmd *cmd,
@@ -72,9 +156,13 @@ static int mock_domain(struct iob_ucmd *ucmd, struct iommu_test_cmd *cmd,
 	if (dev_flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
 		return -EOPNOTSUPP;
 	if (dev_flags & ~(MOCK_FLAGS_DEVICE_NO_DIRTY |
-			  MOCK_FLAGS_DEVICE_IOB_PAGE_SHIFT_MASK))
+			  MOCK_FLAGS_DEVICE_IOB_PAGE_SHIFT_MASK |
+			  MOCK_FLAGS_DEVICE_IOB_PSERIES))
 		return -EINVAL;
 	if (shift && (shift < 12 || shift > 24))
+		return -EINVAL;
+	/* A pseries mock's page sizes come from its windows. */
+	if (shift && dev_flags & MOCK_FLAGS_DEVICE_IOB_PSERIES)
 		return -EINVAL;
 
 	st = iob_object_alloc(ucmd->ctx, struct iob_selftest, obj,
@@ -84,7 +172,9 @@ static int mock_domain(struct iob_ucmd *ucmd, struct iommu_test_cmd *cmd,
 	st->kind = IOB_SELFTEST_MOCK;
 	st->page_shift = shift ?: PAGE_SHIFT - 1;
 
-	idev = iob_device_bind(ucmd->ctx, &mock_ops, st);
+	idev = iob_device_bind(ucmd->ctx,
+			       dev_flags & MOCK_FLAGS_DEVICE_IOB_PSERIES ?
+			       &mock_pseries_ops : &mock_ops, st);
 	if (IS_ERR(idev)) {
 		iob_object_abort(ucmd->ctx, &st->obj);
 		return PTR_ERR(idev);
@@ -148,31 +238,42 @@ static int user_phys(unsigned long uaddr, phys_addr_t *pa)
 	return 0;
 }
 
+/*
+ * Check 4 KiB at a time, the smallest IO page any mock table has; each
+ * user page is looked up once.
+ */
 static int md_check_map(struct iob_ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
-	unsigned long uptr = cmd->check_map.uptr, end, step;
+	unsigned long uptr = cmd->check_map.uptr, end, page = 1;
 	u64 iova = cmd->check_map.iova, len = cmd->check_map.length;
 	struct iob_hwpt *hwpt;
-	phys_addr_t pa;
+	phys_addr_t pa = 0;
 	int rc = 0;
 
-	step = PAGE_SIZE / 2;
-	if ((iova | len | uptr) & (step - 1) ||
+	if ((iova | len | uptr) & (SZ_4K - 1) ||
 	    check_add_overflow(uptr, (unsigned long)len, &end))
 		return -EINVAL;
 	hwpt = iob_hwpt_get(ucmd->ctx, cmd->id);
 	if (IS_ERR(hwpt))
 		return PTR_ERR(hwpt);
-	if (hwpt->drv != &mock_ops) {
+	if (hwpt->drv != &mock_ops && hwpt->drv != &mock_pseries_ops) {
 		rc = -EINVAL;
 		goto out_put;
 	}
-	for (; len; len -= step, iova += step, uptr += step) {
-		rc = user_phys(uptr, &pa);
-		if (rc)
-			break;
-		if (hwpt->pt->ops->iova_to_phys(hwpt->pt, iova) != pa) {
+	for (; len; len -= SZ_4K, iova += SZ_4K, uptr += SZ_4K) {
+		if ((uptr & PAGE_MASK) != page) {
+			page = uptr & PAGE_MASK;
+			rc = user_phys(page, &pa);
+			if (rc)
+				break;
+		}
+		if (hwpt->pt->ops->iova_to_phys(hwpt->pt, iova) !=
+		    pa + (uptr & ~PAGE_MASK)) {
 			rc = -EINVAL;
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			rc = -EINTR;
 			break;
 		}
 	}

@@ -21,7 +21,7 @@ cache=${IOBROKER_CACHE:-${HOME:-/root}/.cache/iobroker}
 cross=powerpc64le-linux-gnu-
 
 tests="iobroker_abi iobroker_ioas iobroker_lifetime iobroker_mock
-       iobroker_option iobroker_race iobroker_rlimit"
+       iobroker_option iobroker_race iobroker_rlimit iobroker_tce"
 suites="iobroker_dispatch iobroker_object iobroker_tce"
 
 log() { printf '[rig] %s\n' "$*" >&2; }
