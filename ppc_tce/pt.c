@@ -88,6 +88,7 @@ void tce_pt_init(struct tce_pt *tp, void (*release)(struct tce_pt *tp))
 	tp->pt.naper = 0;
 	tp->nwin = 0;
 	tp->release = release;
+	tp->mirror = NULL;
 }
 EXPORT_SYMBOL_IOB_TEST(tce_pt_init);
 

@@ -30,7 +30,6 @@ struct tce_sw_win {
 struct tce_sw {
 	struct tce_pt tp;
 	struct tce_sw_win win[TCE_MAX_WINDOWS];
-	struct tce_mirror *mirror;
 };
 
 static struct tce_sw_win *to_win(struct tce_table *tbl)
@@ -48,7 +47,7 @@ static struct tce_mirror *tce_sw_mirror(struct tce_table *tbl,
 					unsigned int *win)
 {
 	*win = to_win(tbl)->nr;
-	return to_win(tbl)->sw->mirror;
+	return to_win(tbl)->sw->tp.mirror;
 }
 
 static int tce_sw_put(struct tce_table *tbl, u64 idx, const u64 *tces,
@@ -109,8 +108,8 @@ static void tce_sw_release(struct tce_pt *tp)
 {
 	struct tce_sw *sw = container_of(tp, struct tce_sw, tp);
 
-	if (sw->mirror)
-		sw->mirror->ops->release(sw->mirror);
+	if (tp->mirror)
+		tp->mirror->ops->release(tp->mirror);
 	kfree(sw);
 }
 
@@ -159,8 +158,8 @@ struct tce_pt *tce_sw_alloc(const struct tce_geometry *geo, unsigned int nwin,
 			mirror->ops->release(mirror);
 		return ERR_PTR(rc ?: -ENOMEM);
 	}
-	sw->mirror = mirror;
 	tce_pt_init(&sw->tp, tce_sw_release);
+	sw->tp.mirror = mirror;
 	for (i = 0; i < nwin; i++) {
 		struct tce_sw_win *win = &sw->win[i];
 

@@ -162,6 +162,7 @@ u64 tce_table_lookup(struct tce_table *tbl, u64 iova);
  * @nwin: number of windows
  * @win: the windows' tables, in ascending order of bus address
  * @release: frees the backend's structure once every window is destroyed
+ * @mirror: hardware that follows the tables, or NULL
  *
  * A POWER page table is a set of DMA windows, each a TCE table with its
  * own IO page size: the 32-bit default window and a 64-bit dynamic one.
@@ -172,6 +173,7 @@ struct tce_pt {
 	unsigned int nwin;
 	struct tce_table *win[TCE_MAX_WINDOWS];
 	void (*release)(struct tce_pt *tp);
+	struct tce_mirror *mirror;
 };
 
 void tce_pt_init(struct tce_pt *tp, void (*release)(struct tce_pt *tp));
@@ -186,8 +188,7 @@ static inline struct tce_pt *to_tce_pt(struct iob_pt *pt)
  * struct tce_caps - the windows a platform can give one device
  * @dma32_start: bus address of the 32-bit default window
  * @dma32_size: its largest size, a power of two
- * @ddw_start: bus address of a dynamic window made beside the default one;
- *	a dynamic window made alone goes to @dma32_start
+ * @ddw_start: bus address of a dynamic window
  * @pgsizes: IO page sizes dynamic windows may use (the default window
  *	always uses 4 KiB pages)
  * @max_windows: how many windows can exist at once

@@ -76,7 +76,7 @@ int tce_windows_parse(const struct tce_caps *caps,
 		if (!caps->ddw || n + 1 > caps->max_windows)
 			return -EINVAL;
 		geo[n] = (struct tce_geometry) {
-			.offset = n ? caps->ddw_start : caps->dma32_start,
+			.offset = caps->ddw_start,
 			.size = w64->size,
 			.page_shift = w64->page_shift ?:
 				      tce_ddw_default_shift(caps),

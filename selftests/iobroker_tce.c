@@ -258,20 +258,23 @@ TEST_F(tce, small_window_spills_to_ddw)
 
 TEST_F(tce, ddw_alone)
 {
-	const __u64 want[] = { 0, SZ_1G - 1 };
+	const __u64 want[] = { DDW_START, DDW_START + SZ_1G - 1 };
 	__u32 hwpt, cur;
 
-	/* A 64-bit window alone sits where the 32-bit one would. */
+	/* A 64-bit window alone: the IOVA space is only that. */
 	ASSERT_EQ(0, iob_hwpt_alloc_tce(self->fd, self->idev_id, self->ioas_id,
 					0, 16, SZ_1G, &hwpt));
 	ASSERT_EQ(0, iob_mock_replace(self->fd, self->stdev_id, hwpt, &cur));
 	EXPECT_EQ(0, ranges_are(self->fd, self->ioas_id, want, 1));
 	ASSERT_EQ(0, iob_map_fixed(self->fd, self->ioas_id, buffer, SZ_64K,
+				   DDW_START + SZ_64K));
+	EXPECT_EQ(0, iob_check_map(self->fd, hwpt, DDW_START + SZ_64K, buffer,
 				   SZ_64K));
-	EXPECT_EQ(0, iob_check_map(self->fd, hwpt, SZ_64K, buffer, SZ_64K));
+	EXPECT_EQ(EINVAL, iob_map_fixed(self->fd, self->ioas_id, buffer,
+					SZ_64K, 0));
 	/* Its IO pages are 64 KiB, the whole HWPT's granule. */
 	EXPECT_EQ(EINVAL, iob_map_fixed(self->fd, self->ioas_id, buffer, 4096,
-					4 * SZ_64K));
+					DDW_START + 4 * SZ_64K));
 }
 
 /*

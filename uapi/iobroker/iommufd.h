@@ -335,8 +335,7 @@ struct iommu_iob_tce_window {
  * @__reserved: must be 0
  * @windows: [0] the 32-bit window, at &iommu_hw_info_iob_tce.dma32_start,
  *	with 4 KiB IO pages and at most dma32_size bytes; [1] the 64-bit
- *	(dynamic) window, at ddw_start when the 32-bit window exists and at
- *	dma32_start otherwise, with any IO page size in pgsizes
+ *	(dynamic) window, at ddw_start, with any IO page size in pgsizes
  *
  * iobroker extension. A POWER IOMMU translates only inside its DMA
  * windows, and every window has its own IO page size. This chooses them;
@@ -442,7 +441,7 @@ enum iommu_hw_info_iob_tce_flags {
  *	(bit n set: 2^n bytes); the 32-bit window always uses 4 KiB
  * @dma32_start: bus address of the 32-bit window
  * @dma32_size: its largest size in bytes
- * @ddw_start: bus address of a 64-bit window made beside the 32-bit one
+ * @ddw_start: bus address of a 64-bit window
  * @max_levels: deepest hardware table the platform builds
  * @max_entries_log2: a window holds at most 2^max_entries_log2 IO pages
  *

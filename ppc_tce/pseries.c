@@ -1,0 +1,956 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pseries TCE backend.
+ *
+ * Under a PAPR hypervisor the TCE tables belong to the hypervisor: the
+ * guest asks for a DMA window with an RTAS call (through the platform's
+ * iommu_table_group ops), gets a window number (LIOBN) back, and stores,
+ * clears and reads entries with hypercalls. A window exists per PE (on
+ * QEMU, per PCI host bridge), at a bus address the hypervisor picks, and
+ * a PE has at most two.
+ *
+ * An iobroker page table therefore cannot be the hypervisor's table
+ * itself: a HWPT exists before any device is attached, is filled from
+ * its IOAS at once, may be attached to devices of several PEs, and a
+ * device moves between HWPTs with replace. So a pseries page table is a
+ * set of software TCE tables (ppc_tce/sw.c), the source of truth, with
+ * this backend as their mirror: while a PE translates through the page
+ * table, the PE has hypervisor windows of the same geometry, programmed
+ * from the software tables when the PE is attached and updated with every
+ * map and unmap after that (write-through). Detaching clears every entry
+ * it programmed before the windows are removed, as the platform does not
+ * clear them itself.
+ *
+ * Terms: a PE is struct tce_ps_pe, one per iommu group we own; a device
+ * is struct tce_ps_dev, one per claimed struct device; a page table is
+ * struct tce_ps_pt.
+ *
+ * Locks, outermost first:
+ *  - tce_ps_lock: the lists of PEs and page tables, claims and releases;
+ *  - tce_ps_pe.lock: what a PE translates through, its windows, and its
+ *    attached devices;
+ *  - the software windows' table locks (tce_table.lock), taken in window
+ *    order, and for two page tables in address order: a page table's
+ *    list of PEs changes only with all of them held, and a map or unmap
+ *    walks it with its own window's lock held;
+ *  - the platform's dma_win_init_mutex, inside the group ops.
+ *
+ * Firmware: a window request that fails inside the hypervisor puts the
+ * host bridge on a list that refuses dynamic windows until reboot. Every
+ * window is therefore validated (tce_windows_parse()) before it reaches
+ * firmware, and a page table is checked against each PE's limits again at
+ * attach time.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bits.h>
+#include <linux/delay.h>
+#include <linux/device.h>
+#include <linux/err.h>
+#include <linux/iommu.h>
+#include <linux/list.h>
+#include <linux/log2.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/sizes.h>
+
+#include <asm/firmware.h>
+#include <asm/hvcall.h>
+#include <asm/iommu.h>
+
+#include "../iommufd/export.h"
+#include "../uapi/iobroker/iommufd.h"
+#include "pseries.h"
+#include "tce.h"
+
+/* Entries in one H_PUT_TCE_INDIRECT list: one 4 KiB page of them. */
+#define TCE_PS_LIST_ENTRIES	(SZ_4K / sizeof(__be64))
+static_assert(TCE_BATCH <= TCE_PS_LIST_ENTRIES);
+
+/* Bus address PAPR hypervisors give a dynamic window beside the default. */
+#define TCE_PS_DDW_START	BIT_ULL(59)
+
+/*
+ * Entries per window we allow: the guest kernel keeps 8 bytes per entry
+ * (the table's userspace view) and QEMU another 8, both allocated when
+ * the window is made. 2^24 entries is a 1 TiB window of 64 KiB pages.
+ */
+#define TCE_PS_MAX_ENTRIES_LOG2	24
+
+/* How often a busy hypervisor is asked again before we give up. */
+#define TCE_PS_BUSY_RETRIES	1000
+
+struct tce_ps_pt;
+
+/**
+ * struct tce_ps_pe - a PE (iommu group) whose DMA iobroker owns
+ * @node: in tce_ps_pes
+ * @grp: the group; we hold a reference
+ * @id: its number, for messages
+ * @tg: its table group
+ * @caps: the windows it can have
+ * @nclaims: devices claimed through tce_ps_claim(), under tce_ps_lock
+ * @lock: protects the members below
+ * @pt: the page table it translates through, or NULL (DMA blocked)
+ * @nattached: devices of the PE attached to @pt
+ * @hw: the hypervisor windows made for @pt, one per window of @pt
+ * @pt_node: in @pt's list of PEs
+ * @list: per window, a 4 KiB H_PUT_TCE_INDIRECT list; used under the
+ *	software window's lock
+ */
+struct tce_ps_pe {
+	struct list_head node;
+	struct iommu_group *grp;
+	int id;
+	struct iommu_table_group *tg;
+	struct tce_caps caps;
+	unsigned int nclaims;
+	struct mutex lock;	/* attach state */
+	struct tce_ps_pt *pt;
+	unsigned int nattached;
+	struct iommu_table *hw[TCE_MAX_WINDOWS];
+	struct list_head pt_node;
+	__be64 *list[TCE_MAX_WINDOWS];
+};
+
+/**
+ * struct tce_ps_pt - a pseries page table
+ * @mirror: how the software tables reach the PEs
+ * @tp: the software tables
+ * @req: the windows it was made with, to check other PEs against
+ * @hw_levels: levels of each window's hypervisor table
+ * @node: in tce_ps_pts
+ * @pes: the PEs translating through it; see the locking rules above
+ * @npes: their number, for statistics
+ */
+struct tce_ps_pt {
+	struct tce_mirror mirror;
+	struct tce_pt *tp;
+	struct iommu_hwpt_iob_tce req;
+	unsigned int hw_levels[TCE_MAX_WINDOWS];
+	struct list_head node;
+	struct list_head pes;
+	unsigned int npes;
+};
+
+/**
+ * struct tce_ps_dev - a device whose DMA iobroker owns
+ * @dev: the device
+ * @pe: its PE
+ * @attached: counted in @pe->nattached
+ */
+struct tce_ps_dev {
+	struct device *dev;
+	struct tce_ps_pe *pe;
+	bool attached;
+};
+
+static DEFINE_MUTEX(tce_ps_lock);	/* the two lists, claims */
+static LIST_HEAD(tce_ps_pes);
+static LIST_HEAD(tce_ps_pts);
+
+static struct tce_ps_pt *to_ps_pt(struct iob_pt *pt)
+{
+	return container_of(to_tce_pt(pt)->mirror, struct tce_ps_pt, mirror);
+}
+
+static struct tce_table *tce_ps_win(struct tce_ps_pt *pt, unsigned int w)
+{
+	return pt->tp->win[w];
+}
+
+/* --- hypercalls ----------------------------------------------------------- */
+
+static int tce_ps_errno(long rc)
+{
+	switch (rc) {
+	case H_SUCCESS:
+		return 0;
+	case H_PARAMETER:
+	case H_P2:
+	case H_P3:
+	case H_P4:
+		return -EINVAL;
+	case H_NOT_ENOUGH_RESOURCES:
+	case H_NO_MEM:
+		return -ENOMEM;
+	case H_FUNCTION:
+		return -EOPNOTSUPP;
+	case H_PRIVILEGE:
+	case H_PERMISSION:
+		return -EPERM;
+	default:
+		return -EIO;
+	}
+}
+
+/* A hypercall without results, asked again while the hypervisor is busy. */
+static long tce_ps_hcall(unsigned long opcode, unsigned long liobn,
+			 unsigned long ioba, unsigned long arg,
+			 unsigned long count)
+{
+	unsigned int tries;
+	long rc = H_BUSY;
+
+	for (tries = 0; tries < TCE_PS_BUSY_RETRIES; tries++) {
+		rc = plpar_hcall_norets(opcode, liobn, ioba, arg, count);
+		if (H_IS_LONG_BUSY(rc))
+			msleep(get_longbusy_msecs(rc));
+		else if (rc == H_BUSY)
+			cond_resched();
+		else
+			break;
+	}
+	return rc;
+}
+
+static u64 tce_ps_ioba(struct iommu_table *tbl, u64 idx)
+{
+	return (tbl->it_offset + idx) << tbl->it_page_shift;
+}
+
+/* Store @n entries of window @w of @pe from index @idx. */
+static int tce_ps_hw_put(struct tce_ps_pe *pe, unsigned int w, u64 idx,
+			 const u64 *tces, unsigned int n)
+{
+	struct iommu_table *tbl = pe->hw[w];
+	u64 ioba = tce_ps_ioba(tbl, idx), pgsize = 1ULL << tbl->it_page_shift;
+	unsigned int i;
+	long rc = H_SUCCESS;
+
+	if (n > 1 && firmware_has_feature(FW_FEATURE_PUT_TCE_IND)) {
+		for (i = 0; i < n; i++)
+			pe->list[w][i] = cpu_to_be64(tces[i]);
+		rc = tce_ps_hcall(H_PUT_TCE_INDIRECT, tbl->it_index, ioba,
+				  __pa(pe->list[w]), n);
+	} else {
+		for (i = 0; i < n && rc == H_SUCCESS; i++)
+			rc = tce_ps_hcall(H_PUT_TCE, tbl->it_index,
+					  ioba + i * pgsize, tces[i], 0);
+	}
+	if (rc != H_SUCCESS)
+		pr_err_ratelimited("group %d: storing %u TCEs at %#llx failed: %ld\n",
+				   pe->id, n, ioba, rc);
+	return tce_ps_errno(rc);
+}
+
+/* Clear @n entries of window @w of @pe from index @idx. */
+static int tce_ps_hw_clear(struct tce_ps_pe *pe, unsigned int w, u64 idx,
+			   unsigned int n)
+{
+	struct iommu_table *tbl = pe->hw[w];
+	u64 ioba = tce_ps_ioba(tbl, idx), pgsize = 1ULL << tbl->it_page_shift;
+	unsigned int i;
+	long rc = H_SUCCESS;
+
+	if (firmware_has_feature(FW_FEATURE_STUFF_TCE)) {
+		rc = tce_ps_hcall(H_STUFF_TCE, tbl->it_index, ioba, 0, n);
+	} else {
+		for (i = 0; i < n && rc == H_SUCCESS; i++)
+			rc = tce_ps_hcall(H_PUT_TCE, tbl->it_index,
+					  ioba + i * pgsize, 0, 0);
+	}
+	if (rc != H_SUCCESS)
+		pr_err_ratelimited("group %d: clearing %u TCEs at %#llx failed: %ld\n",
+				   pe->id, n, ioba, rc);
+	return tce_ps_errno(rc);
+}
+
+/* --- copying software windows to hardware ------------------------------- */
+
+/*
+ * For every run of at most TCE_BATCH entries set in window @w of @src
+ * (and, when @dst is not NULL, not set in @dst), store the run in @pe's
+ * window, or clear it there with @clear. Stops at the first error.
+ */
+static int tce_ps_copy_runs(struct tce_ps_pe *pe, unsigned int w,
+			    struct tce_ps_pt *src, struct tce_ps_pt *dst,
+			    bool clear)
+{
+	struct tce_table *tbl = tce_ps_win(src, w);
+	u64 idx, len, dlen, k, n, *slot, *dslot;
+	int rc;
+
+	for (idx = 0; idx < tbl->nentries; idx += len) {
+		slot = tce_sw_leaf(tbl, idx, &len);
+		len = min(len, tbl->nentries - idx);
+		if (!slot)
+			continue;
+		dslot = NULL;
+		if (dst) {
+			dslot = tce_sw_leaf(tce_ps_win(dst, w), idx, &dlen);
+			len = min(len, dlen);
+		}
+		for (k = 0; k < len; k += n) {
+			for (n = 0; k + n < len && n < TCE_BATCH; n++)
+				if (!slot[k + n] || (dslot && dslot[k + n]))
+					break;
+			if (!n) {
+				n = 1;
+				continue;
+			}
+			rc = clear ? tce_ps_hw_clear(pe, w, idx + k, n) :
+				     tce_ps_hw_put(pe, w, idx + k, &slot[k], n);
+			if (rc)
+				return rc;
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Make window @w of @pe translate as @to's does, where it translated as
+ * @from's (NULL: nothing): store every entry of @to, then clear those
+ * only @from has. An entry mapped in both changes from the old
+ * translation to the new one in place, never passing through "blocked".
+ */
+static int tce_ps_hw_sync(struct tce_ps_pe *pe, unsigned int w,
+			  struct tce_ps_pt *from, struct tce_ps_pt *to)
+{
+	int rc;
+
+	rc = tce_ps_copy_runs(pe, w, to, NULL, false);
+	if (!rc && from)
+		rc = tce_ps_copy_runs(pe, w, from, to, true);
+	return rc;
+}
+
+/* Clear every entry of window @w of @pe that @pt maps. */
+static int tce_ps_hw_unsync(struct tce_ps_pe *pe, unsigned int w,
+			    struct tce_ps_pt *pt)
+{
+	return tce_ps_copy_runs(pe, w, pt, NULL, true);
+}
+
+/* --- the mirror ------------------------------------------------------------ */
+
+static int tce_ps_mirror_put(struct tce_mirror *m, unsigned int w, u64 idx,
+			     const u64 *tces, unsigned int n)
+{
+	struct tce_ps_pt *pt = container_of(m, struct tce_ps_pt, mirror);
+	struct tce_ps_pe *pe;
+	int rc;
+
+	lockdep_assert_held(&tce_ps_win(pt, w)->lock);
+	list_for_each_entry(pe, &pt->pes, pt_node) {
+		rc = tce_ps_hw_put(pe, w, idx, tces, n);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int tce_ps_mirror_clear(struct tce_mirror *m, unsigned int w, u64 idx,
+			       unsigned int n)
+{
+	struct tce_ps_pt *pt = container_of(m, struct tce_ps_pt, mirror);
+	struct tce_ps_pe *pe;
+	int rc = 0, err;
+
+	lockdep_assert_held(&tce_ps_win(pt, w)->lock);
+	list_for_each_entry(pe, &pt->pes, pt_node) {
+		err = tce_ps_hw_clear(pe, w, idx, n);
+		rc = rc ?: err;
+	}
+	return rc;
+}
+
+static void tce_ps_mirror_release(struct tce_mirror *m)
+{
+	struct tce_ps_pt *pt = container_of(m, struct tce_ps_pt, mirror);
+
+	WARN_ON_ONCE(!list_empty(&pt->pes));
+	mutex_lock(&tce_ps_lock);
+	list_del(&pt->node);
+	mutex_unlock(&tce_ps_lock);
+	kfree(pt);
+}
+
+static const struct tce_mirror_ops tce_ps_mirror_ops = {
+	.put = tce_ps_mirror_put,
+	.clear = tce_ps_mirror_clear,
+	.release = tce_ps_mirror_release,
+};
+
+/**
+ * tce_ps_live_tces() - entries iobroker holds in hypervisor tables
+ *
+ * Return: over every page table, the entries it maps times the PEs that
+ * translate through it.
+ */
+u64 tce_ps_live_tces(void)
+{
+	struct tce_ps_pt *pt;
+	unsigned int w;
+	u64 live = 0;
+
+	mutex_lock(&tce_ps_lock);
+	list_for_each_entry(pt, &tce_ps_pts, node)
+		for (w = 0; w < pt->tp->nwin; w++)
+			live += READ_ONCE(pt->npes) *
+				READ_ONCE(tce_ps_win(pt, w)->mapped);
+	mutex_unlock(&tce_ps_lock);
+	return live;
+}
+EXPORT_SYMBOL_IOB_TEST(tce_ps_live_tces);
+
+/* --- windows ---------------------------------------------------------------- */
+
+static void tce_ps_lock_pts(struct tce_ps_pt *a, struct tce_ps_pt *b)
+{
+	unsigned int w, sub = 0;
+
+	if (b && b < a)
+		swap(a, b);
+	for (w = 0; w < a->tp->nwin; w++)
+		mutex_lock_nested(&tce_ps_win(a, w)->lock, sub++);
+	for (w = 0; b && w < b->tp->nwin; w++)
+		mutex_lock_nested(&tce_ps_win(b, w)->lock, sub++);
+}
+
+static void tce_ps_unlock_pts(struct tce_ps_pt *a, struct tce_ps_pt *b)
+{
+	unsigned int w;
+
+	for (w = 0; b && w < b->tp->nwin; w++)
+		mutex_unlock(&tce_ps_win(b, w)->lock);
+	for (w = 0; w < a->tp->nwin; w++)
+		mutex_unlock(&tce_ps_win(a, w)->lock);
+}
+
+/* Remove @pe's windows, the 64-bit one first, as the platform needs. */
+static void tce_ps_drop_windows(struct tce_ps_pe *pe)
+{
+	unsigned int w;
+	long rc;
+
+	for (w = TCE_MAX_WINDOWS; w-- > 0;) {
+		if (!pe->hw[w])
+			continue;
+		rc = pe->tg->ops->unset_window(pe->tg, w);
+		if (rc)
+			pr_warn("group %d: removing window %u failed (%ld)\n",
+				pe->id, w, rc);
+		iommu_tce_table_put(pe->hw[w]);
+		pe->hw[w] = NULL;
+	}
+}
+
+/*
+ * Zero every entry the hypervisor holds for @pe. Taking ownership removes
+ * the default window only from the guest's view: the platform code asks
+ * the hypervisor to remove it only for windows it describes in the
+ * dynamic format, so a PAPR hypervisor may keep it enabled with whatever
+ * the kernel's DMA API left in it. Making the default window resets the
+ * PE, which empties every table; removing it again leaves the guest's
+ * view as it was, with no window.
+ */
+static int tce_ps_reset(struct tce_ps_pe *pe)
+{
+	struct iommu_table *tbl;
+	long rc;
+
+	rc = pe->tg->ops->create_table(pe->tg, 0, 12, pe->caps.dma32_size, 1,
+				       &tbl);
+	if (rc)
+		return rc;
+	rc = pe->tg->ops->unset_window(pe->tg, 0);
+	iommu_tce_table_put(tbl);
+	return rc;
+}
+
+/* Make @pe's windows for @pt; on error @pe has none. */
+static int tce_ps_make_windows(struct tce_ps_pe *pe, struct tce_ps_pt *pt)
+{
+	struct iommu_table_group *tg = pe->tg;
+	struct iommu_table *tbl;
+	unsigned int w;
+	long rc;
+
+	lockdep_assert_held(&pe->lock);
+	for (w = 0; w < pt->tp->nwin; w++) {
+		const struct tce_table *sw = tce_ps_win(pt, w);
+
+		rc = tg->ops->create_table(tg, w, sw->geo.page_shift,
+					   sw->geo.size, pt->hw_levels[w], &tbl);
+		if (rc)
+			goto err_drop;
+		rc = tg->ops->set_window(tg, w, tbl);
+		if (!rc && (tbl->it_offset << tbl->it_page_shift !=
+			    sw->geo.offset ||
+			    tbl->it_page_shift != sw->geo.page_shift ||
+			    tbl->it_size != sw->nentries)) {
+			pr_warn("group %d: window %u is at %#lx, not %#llx\n",
+				pe->id, w, tbl->it_offset << tbl->it_page_shift,
+				sw->geo.offset);
+			rc = -EINVAL;
+		}
+		pe->hw[w] = tbl;
+		if (rc)
+			goto err_drop;
+	}
+	return 0;
+
+err_drop:
+	tce_ps_drop_windows(pe);
+	return rc;
+}
+
+/* @pe translates through nothing; make it translate through @pt. */
+static int tce_ps_attach_pt(struct tce_ps_pe *pe, struct tce_ps_pt *pt)
+{
+	unsigned int w, done;
+	int rc;
+
+	lockdep_assert_held(&pe->lock);
+	rc = tce_ps_make_windows(pe, pt);
+	if (rc)
+		return rc;
+	tce_ps_lock_pts(pt, NULL);
+	for (done = 0; done < pt->tp->nwin && !rc; done++)
+		rc = tce_ps_hw_sync(pe, done, NULL, pt);
+	if (rc) {
+		for (w = 0; w < done; w++)
+			tce_ps_hw_unsync(pe, w, pt);
+	} else {
+		list_add(&pe->pt_node, &pt->pes);
+		WRITE_ONCE(pt->npes, pt->npes + 1);
+		pe->pt = pt;
+	}
+	tce_ps_unlock_pts(pt, NULL);
+	if (rc)
+		tce_ps_drop_windows(pe);
+	return rc;
+}
+
+/* Clear what @pe's windows hold and remove them: DMA is blocked. */
+static void tce_ps_detach_pt(struct tce_ps_pe *pe)
+{
+	struct tce_ps_pt *pt = pe->pt;
+	unsigned int w;
+
+	lockdep_assert_held(&pe->lock);
+	tce_ps_lock_pts(pt, NULL);
+	for (w = 0; w < pt->tp->nwin; w++)
+		if (tce_ps_hw_unsync(pe, w, pt))
+			pr_warn("group %d: window %u not fully cleared\n",
+				pe->id, w);
+	list_del(&pe->pt_node);
+	WRITE_ONCE(pt->npes, pt->npes - 1);
+	pe->pt = NULL;
+	tce_ps_unlock_pts(pt, NULL);
+	tce_ps_drop_windows(pe);
+}
+
+static bool tce_ps_same_shape(struct tce_ps_pt *a, struct tce_ps_pt *b)
+{
+	unsigned int w;
+
+	if (a->tp->nwin != b->tp->nwin)
+		return false;
+	for (w = 0; w < a->tp->nwin; w++) {
+		const struct tce_geometry *ga = &tce_ps_win(a, w)->geo;
+		const struct tce_geometry *gb = &tce_ps_win(b, w)->geo;
+
+		if (ga->offset != gb->offset || ga->size != gb->size ||
+		    ga->page_shift != gb->page_shift ||
+		    a->hw_levels[w] != b->hw_levels[w])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Move @pe from @from to @to, which have the same windows: the windows
+ * stay and every entry is rewritten in place. On error @pe is back on
+ * @from as far as the hypervisor lets us.
+ */
+static int tce_ps_switch_pt(struct tce_ps_pe *pe, struct tce_ps_pt *from,
+			    struct tce_ps_pt *to)
+{
+	unsigned int w, done;
+	int rc = 0;
+
+	lockdep_assert_held(&pe->lock);
+	tce_ps_lock_pts(from, to);
+	for (done = 0; done < to->tp->nwin && !rc; done++)
+		rc = tce_ps_hw_sync(pe, done, from, to);
+	if (rc) {
+		for (w = 0; w < done; w++)
+			if (tce_ps_hw_sync(pe, w, to, from))
+				pr_warn("group %d: window %u not restored\n",
+					pe->id, w);
+	} else {
+		list_move(&pe->pt_node, &to->pes);
+		WRITE_ONCE(from->npes, from->npes - 1);
+		WRITE_ONCE(to->npes, to->npes + 1);
+		pe->pt = to;
+	}
+	tce_ps_unlock_pts(from, to);
+	return rc;
+}
+
+/* Can @pe have @pt's windows? */
+static int tce_ps_check_fit(struct tce_ps_pe *pe, struct tce_ps_pt *pt)
+{
+	struct tce_geometry geo[TCE_MAX_WINDOWS];
+	unsigned int nwin, w;
+
+	if (tce_windows_parse(&pe->caps, &pt->req, geo, &nwin) ||
+	    nwin != pt->tp->nwin)
+		return -EINVAL;
+	for (w = 0; w < nwin; w++)
+		if (geo[w].offset != tce_ps_win(pt, w)->geo.offset)
+			return -EINVAL;
+	return 0;
+}
+
+/* --- the interface ---------------------------------------------------------- */
+
+/**
+ * tce_ps_set_pt() - make a device translate through a page table
+ * @tdev: the device
+ * @ipt: a page table from tce_ps_pt_alloc(), or NULL to block DMA
+ *
+ * All devices of a PE translate through the same page table: a device
+ * cannot switch while another device of its PE is attached. Switching
+ * between page tables with the same windows rewrites the entries in
+ * place, so DMA to an IOVA both map never fails; otherwise the PE's
+ * windows are removed and made again, and DMA is blocked in between.
+ *
+ * Return: 0; -EINVAL if the PE cannot have the page table's windows or
+ * another device of the PE uses another page table; or what the platform
+ * or the hypervisor report (-ENODEV, -EPERM, -ENOMEM, -EIO). On error
+ * the device translates as before, unless putting the old windows back
+ * failed too, which leaves its DMA blocked.
+ */
+int tce_ps_set_pt(struct tce_ps_dev *tdev, struct iob_pt *ipt)
+{
+	struct tce_ps_pt *new = ipt ? to_ps_pt(ipt) : NULL, *cur;
+	struct tce_ps_pe *pe = tdev->pe;
+	int rc = 0;
+
+	mutex_lock(&pe->lock);
+	cur = pe->pt;
+	if (!new) {
+		if (tdev->attached) {
+			tdev->attached = false;
+			if (!--pe->nattached && cur)
+				tce_ps_detach_pt(pe);
+		}
+		goto out_unlock;
+	}
+	if (cur == new)
+		goto out_attached;
+	if (pe->nattached > tdev->attached) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	rc = tce_ps_check_fit(pe, new);
+	if (rc)
+		goto out_unlock;
+	if (!cur) {
+		rc = tce_ps_attach_pt(pe, new);
+	} else if (tce_ps_same_shape(cur, new)) {
+		rc = tce_ps_switch_pt(pe, cur, new);
+	} else {
+		tce_ps_detach_pt(pe);
+		rc = tce_ps_attach_pt(pe, new);
+		if (rc && tce_ps_attach_pt(pe, cur))
+			dev_warn(tdev->dev, "DMA blocked: the old windows could not be made again\n");
+	}
+	if (rc)
+		goto out_unlock;
+out_attached:
+	if (!tdev->attached) {
+		tdev->attached = true;
+		pe->nattached++;
+	}
+out_unlock:
+	mutex_unlock(&pe->lock);
+	return rc;
+}
+
+/**
+ * tce_ps_pt_alloc() - a page table for a device's windows
+ * @tdev: the device whose platform limits apply
+ * @req: the windows, or NULL for the default shape
+ *
+ * Nothing reaches the hypervisor until a device is attached.
+ *
+ * Return: the page table, or an ERR_PTR: -EOPNOTSUPP or -EINVAL from
+ * tce_windows_parse(), -ENOMEM.
+ */
+struct iob_pt *tce_ps_pt_alloc(struct tce_ps_dev *tdev,
+			       const struct iommu_hwpt_iob_tce *req)
+{
+	const struct tce_caps *caps = &tdev->pe->caps;
+	struct tce_geometry geo[TCE_MAX_WINDOWS];
+	struct iommu_hwpt_iob_tce def = {};
+	struct tce_ps_pt *pt;
+	struct tce_pt *tp;
+	unsigned int nwin, w;
+	int rc;
+
+	if (!req) {
+		def.windows[0].page_shift = 12;
+		def.windows[0].size = caps->dma32_size;
+		req = &def;
+	}
+	rc = tce_windows_parse(caps, req, geo, &nwin);
+	if (rc)
+		return ERR_PTR(rc);
+	pt = kzalloc(sizeof(*pt), GFP_KERNEL_ACCOUNT);
+	if (!pt)
+		return ERR_PTR(-ENOMEM);
+	pt->mirror.ops = &tce_ps_mirror_ops;
+	pt->req = *req;
+	INIT_LIST_HEAD(&pt->pes);
+	/* The hypervisor's tables are flat; the software ones need not be. */
+	for (w = 0; w < nwin; w++) {
+		pt->hw_levels[w] = geo[w].levels;
+		geo[w].levels = tce_memory_levels(&geo[w]);
+	}
+	mutex_lock(&tce_ps_lock);
+	list_add(&pt->node, &tce_ps_pts);
+	mutex_unlock(&tce_ps_lock);
+	/* Frees @pt through the mirror's release if it fails. */
+	tp = tce_sw_alloc(geo, nwin, &pt->mirror);
+	if (IS_ERR(tp))
+		return ERR_CAST(tp);
+	pt->tp = tp;
+	return &tp->pt;
+}
+
+/**
+ * tce_ps_caps() - the windows a device can have
+ * @tdev: the device
+ *
+ * Return: its PE's limits.
+ */
+const struct tce_caps *tce_ps_caps(struct tce_ps_dev *tdev)
+{
+	return &tdev->pe->caps;
+}
+
+static void tce_ps_read_caps(struct tce_ps_pe *pe)
+{
+	struct iommu_table_group *tg = pe->tg;
+	struct tce_caps *caps = &pe->caps;
+
+	caps->dma32_start = tg->tce32_start;
+	caps->dma32_size = rounddown_pow_of_two(tg->tce32_size);
+	caps->ddw_start = TCE_PS_DDW_START;
+	caps->pgsizes = tg->pgsizes;
+	/* 1 means a dynamic window replaces the default one. */
+	caps->ddw = tg->max_dynamic_windows_supported != 0;
+	caps->max_windows = tg->max_dynamic_windows_supported >= 2 ? 2 : 1;
+	caps->max_levels = tg->max_levels ?: 1;
+	caps->max_entries_log2 = TCE_PS_MAX_ENTRIES_LOG2;
+}
+
+static struct tce_ps_pe *tce_ps_find_pe(struct iommu_group *grp)
+{
+	struct tce_ps_pe *pe;
+
+	lockdep_assert_held(&tce_ps_lock);
+	list_for_each_entry(pe, &tce_ps_pes, node)
+		if (pe->grp == grp)
+			return pe;
+	return NULL;
+}
+
+/* Free @pe; the caller drops its reference on the group. */
+static void tce_ps_free_pe(struct tce_ps_pe *pe)
+{
+	unsigned int w;
+
+	for (w = 0; w < TCE_MAX_WINDOWS; w++)
+		kfree(pe->list[w]);
+	mutex_destroy(&pe->lock);
+	kfree(pe);
+}
+
+static struct tce_ps_pe *tce_ps_new_pe(struct iommu_group *grp,
+				       struct iommu_table_group *tg)
+{
+	struct tce_ps_pe *pe;
+	unsigned int w;
+
+	pe = kzalloc(sizeof(*pe), GFP_KERNEL_ACCOUNT);
+	if (!pe)
+		return NULL;
+	pe->grp = grp;
+	pe->id = iommu_group_id(grp);
+	pe->tg = tg;
+	mutex_init(&pe->lock);
+	INIT_LIST_HEAD(&pe->pt_node);
+	tce_ps_read_caps(pe);
+	for (w = 0; w < TCE_MAX_WINDOWS; w++) {
+		/* Power-of-two kmalloc sizes are aligned to their size. */
+		pe->list[w] = kmalloc(SZ_4K, GFP_KERNEL_ACCOUNT);
+		if (!pe->list[w] || !IS_ALIGNED((unsigned long)pe->list[w],
+						SZ_4K))
+			goto err_free;
+	}
+	return pe;
+
+err_free:
+	tce_ps_free_pe(pe);
+	return NULL;
+}
+
+/**
+ * tce_ps_claim() - own a device's DMA
+ * @dev: a device bound to a driver with driver_managed_dma
+ * @owner: the DMA-ownership cookie; devices of one group must share it
+ *
+ * From here on no kernel driver can use the device's group for DMA, and
+ * every TCE of the group is zero: the device's DMA is blocked until it is
+ * attached to a page table.
+ *
+ * Return: the device, or an ERR_PTR: -ENODEV if it is not behind a
+ * pseries TCE IOMMU, -EPERM if its group is owned by someone else or
+ * used by a kernel driver, -EBUSY, -ENOMEM.
+ */
+struct tce_ps_dev *tce_ps_claim(struct device *dev, void *owner)
+{
+	struct iommu_table_group *tg;
+	struct iommu_group *grp;
+	struct tce_ps_dev *tdev;
+	struct tce_ps_pe *pe;
+	int rc;
+
+	grp = iommu_group_get(dev);
+	if (!grp)
+		return ERR_PTR(-ENODEV);
+	tg = iommu_group_get_iommudata(grp);
+	rc = -ENODEV;
+	if (!tg || !tg->ops || !tg->ops->create_table ||
+	    !tg->ops->set_window || !tg->ops->unset_window)
+		goto err_put;
+	rc = -ENOMEM;
+	tdev = kzalloc(sizeof(*tdev), GFP_KERNEL_ACCOUNT);
+	if (!tdev)
+		goto err_put;
+	rc = iommu_device_claim_dma_owner(dev, owner);
+	if (rc)
+		goto err_free;
+
+	mutex_lock(&tce_ps_lock);
+	pe = tce_ps_find_pe(grp);
+	if (pe) {
+		iommu_group_put(grp);
+	} else {
+		pe = tce_ps_new_pe(grp, tg);
+		rc = pe ? tce_ps_reset(pe) : -ENOMEM;
+		if (rc) {
+			if (pe)
+				tce_ps_free_pe(pe);
+			mutex_unlock(&tce_ps_lock);
+			goto err_release;
+		}
+		list_add(&pe->node, &tce_ps_pes);
+	}
+	pe->nclaims++;
+	mutex_unlock(&tce_ps_lock);
+	tdev->dev = dev;
+	tdev->pe = pe;
+	return tdev;
+
+err_release:
+	iommu_device_release_dma_owner(dev);
+err_free:
+	kfree(tdev);
+err_put:
+	iommu_group_put(grp);
+	return ERR_PTR(rc);
+}
+
+/**
+ * tce_ps_release() - give a device's DMA back to the kernel
+ * @tdev: from tce_ps_claim()
+ *
+ * Detaches it first. When the last device of its group is released, the
+ * platform makes the group's default window again for the kernel's DMA
+ * API.
+ */
+void tce_ps_release(struct tce_ps_dev *tdev)
+{
+	struct tce_ps_pe *pe = tdev->pe;
+
+	tce_ps_set_pt(tdev, NULL);
+	mutex_lock(&tce_ps_lock);
+	if (--pe->nclaims)
+		pe = NULL;
+	else
+		list_del(&pe->node);
+	mutex_unlock(&tce_ps_lock);
+	iommu_device_release_dma_owner(tdev->dev);
+	if (pe) {
+		iommu_group_put(pe->grp);
+		tce_ps_free_pe(pe);
+	}
+	kfree(tdev);
+}
+
+/**
+ * tce_ps_scan() - read back every entry of a device's windows
+ * @dev: a device behind a pseries TCE IOMMU, claimed or not
+ * @win: out: one record per window, room for TCE_MAX_WINDOWS
+ * @nwin: out: how many windows the group has
+ *
+ * Asks the hypervisor for each entry (H_GET_TCE), whoever made the
+ * window: iobroker, or the kernel's DMA API once ownership is released.
+ * Slow, for tests and debugging.
+ *
+ * Return: 0 or -ENODEV.
+ */
+int tce_ps_scan(struct device *dev, struct tce_ps_window_scan *win,
+		unsigned int *nwin)
+{
+	struct iommu_table_group *tg;
+	struct iommu_group *grp;
+	struct iommu_table *tbl;
+	struct tce_ps_pe *pe;
+	unsigned int i, n = 0;
+	unsigned long e;
+
+	grp = iommu_group_get(dev);
+	if (!grp)
+		return -ENODEV;
+	tg = iommu_group_get_iommudata(grp);
+	if (!tg) {
+		iommu_group_put(grp);
+		return -ENODEV;
+	}
+	mutex_lock(&tce_ps_lock);
+	pe = tce_ps_find_pe(grp);
+	if (pe)
+		mutex_lock(&pe->lock);
+	for (i = 0; i < IOMMU_TABLE_GROUP_MAX_TABLES && n < TCE_MAX_WINDOWS;
+	     i++) {
+		tbl = tg->tables[i];
+		if (!tbl || !tbl->it_ops->get)
+			continue;
+		win[n].start = tbl->it_offset << tbl->it_page_shift;
+		win[n].size = (u64)tbl->it_size << tbl->it_page_shift;
+		win[n].page_shift = tbl->it_page_shift;
+		win[n].live = 0;
+		for (e = 0; e < tbl->it_size; e++) {
+			if (tbl->it_ops->get(tbl, tbl->it_offset + e))
+				win[n].live++;
+			if (!(e & 1023))
+				cond_resched();
+		}
+		n++;
+	}
+	if (pe)
+		mutex_unlock(&pe->lock);
+	mutex_unlock(&tce_ps_lock);
+	iommu_group_put(grp);
+	*nwin = n;
+	return 0;
+}
