@@ -12,7 +12,9 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 
+#include "../devices/pci.h"
 #include "ioctl.h"
+#include "main.h"
 #include "object.h"
 
 static int iob_fops_open(struct inode *inode, struct file *file)
@@ -47,6 +49,19 @@ static const struct file_operations iob_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
+/**
+ * iob_ctx_from_file() - the context of an open /dev/iommu file
+ * @file: any open file
+ *
+ * The caller keeps the context alive by keeping a reference on @file.
+ *
+ * Return: the context, or NULL if @file is not a /dev/iommu file.
+ */
+struct iob_ctx *iob_ctx_from_file(struct file *file)
+{
+	return file->f_op == &iob_fops ? file->private_data : NULL;
+}
+
 static struct miscdevice iob_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "iommu",
@@ -56,6 +71,16 @@ static struct miscdevice iob_misc = {
 };
 
 static struct dentry *iob_debugfs;
+
+/**
+ * iob_debugfs_dir() - the module's debugfs directory
+ *
+ * Return: the directory, or an error pointer debugfs calls accept.
+ */
+struct dentry *iob_debugfs_dir(void)
+{
+	return iob_debugfs;
+}
 
 static int iob_objects_show(struct seq_file *m, void *unused)
 {
@@ -77,11 +102,17 @@ static int __init iob_init(void)
 	iob_debugfs = debugfs_create_dir("iobroker", NULL);
 	debugfs_create_file("objects", 0400, iob_debugfs, NULL,
 			    &iob_objects_fops);
-	return 0;
+	rc = iob_pci_init();
+	if (rc) {
+		debugfs_remove_recursive(iob_debugfs);
+		misc_deregister(&iob_misc);
+	}
+	return rc;
 }
 
 static void __exit iob_exit(void)
 {
+	iob_pci_exit();
 	debugfs_remove_recursive(iob_debugfs);
 	misc_deregister(&iob_misc);
 }
