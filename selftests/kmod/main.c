@@ -55,12 +55,21 @@ static const struct iob_test_ops iob_test_hooks = {
 
 static int __init iob_test_init(void)
 {
-	return iob_test_register(&iob_test_hooks);
+	int rc;
+
+	rc = iob_test_pci_init();
+	if (rc)
+		return rc;
+	rc = iob_test_register(&iob_test_hooks);
+	if (rc)
+		iob_test_pci_exit();
+	return rc;
 }
 
 static void __exit iob_test_exit(void)
 {
 	iob_test_unregister(&iob_test_hooks);
+	iob_test_pci_exit();
 }
 
 module_init(iob_test_init);

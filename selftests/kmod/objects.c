@@ -11,6 +11,7 @@
 
 #include "../../iommufd/ioctl.h"
 #include "../../iopt/pages.h"
+#include "../../ppc_tce/pseries.h"
 #include "../../uapi/iobroker/iommufd_test.h"
 #include "test.h"
 
@@ -98,6 +99,7 @@ static int iob_test_stats(struct iob_ucmd *ucmd, struct iommu_test_cmd *cmd)
 	cmd->iob_stats.out_ctx_objects = iob_ctx_count_objects(ucmd->ctx);
 	cmd->iob_stats.out_global_objects = iob_objects_alive();
 	cmd->iob_stats.out_pinned_pages = iob_pages_pinned_total();
+	cmd->iob_stats.out_hw_tces = tce_ps_live_tces();
 	cmd->iob_stats.out_user_locked_vm =
 		atomic_long_read(&current_user()->locked_vm);
 	return iob_ucmd_respond(ucmd, sizeof(*cmd));

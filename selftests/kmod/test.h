@@ -38,6 +38,20 @@ struct iob_selftest {
 extern const struct iob_object_ops iob_selftest_ops;
 
 int iob_test_objects(struct iob_ucmd *ucmd, struct iommu_test_cmd *cmd);
+
+#ifdef CONFIG_PCI
+int iob_test_pci_init(void);
+void iob_test_pci_exit(void);
+#else
+static inline int iob_test_pci_init(void)
+{
+	return 0;
+}
+
+static inline void iob_test_pci_exit(void)
+{
+}
+#endif
 int iob_test_mock(struct iob_ucmd *ucmd, struct iommu_test_cmd *cmd);
 
 #endif

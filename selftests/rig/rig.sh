@@ -21,7 +21,8 @@ cache=${IOBROKER_CACHE:-${HOME:-/root}/.cache/iobroker}
 cross=powerpc64le-linux-gnu-
 
 tests="iobroker_abi iobroker_ioas iobroker_lifetime iobroker_mock
-       iobroker_option iobroker_race iobroker_rlimit iobroker_tce"
+       iobroker_option iobroker_race iobroker_rlimit iobroker_tce
+       iobroker_edu"
 suites="iobroker_dispatch iobroker_object iobroker_tce"
 
 log() { printf '[rig] %s\n' "$*" >&2; }
@@ -103,7 +104,10 @@ boot() {
 		-nodefaults -display none -monitor none -no-reboot \
 		-serial "file:$1/console.log" -serial "file:$1/results.log" \
 		-device spapr-pci-host-bridge,index=1,id=phb1 \
-		-device edu,bus=phb1.0,addr=0x1 \
+		-device edu,bus=phb1.0,addr=0x1,dma_mask=0xffffffffffffffff \
+		-device edu,bus=phb1.0,addr=0x2,dma_mask=0xffffffffffffffff \
+		-device spapr-pci-host-bridge,index=2,id=phb2 \
+		-device edu,bus=phb2.0,addr=0x1,dma_mask=0xffffffffffffffff \
 		-kernel "$2/vmlinux" -initrd "$1/initramfs.cpio" \
 		-append "console=hvc0 panic_on_warn=1 panic=-1 oops=panic hung_task_panic=1 softlockup_panic=1 iobroker.mode=$mode" \
 		</dev/null &
