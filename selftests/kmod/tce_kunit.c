@@ -11,6 +11,7 @@
 #include <linux/sizes.h>
 
 #include "../../ppc_tce/tce.h"
+#include "../../uapi/iobroker/iommufd.h"
 
 static void test_encode_round_trip(struct kunit *test)
 {
@@ -299,6 +300,180 @@ static void test_failed_map_leaves_nothing(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, f->entries[i], 0ull);
 }
 
+static const struct tce_caps pseries_caps = {
+	.dma32_start = 0,
+	.dma32_size = SZ_1G,
+	.ddw_start = 1ULL << 59,
+	.pgsizes = SZ_4K | SZ_64K | SZ_2M | SZ_16M,
+	.max_windows = 2,
+	.max_levels = 1,
+	.max_entries_log2 = 24,
+	.ddw = true,
+};
+
+static void test_windows_parse(struct kunit *test)
+{
+	struct iommu_hwpt_iob_tce req = {
+		.windows = { { 0, 0, SZ_256M }, { 0, 0, SZ_4G } },
+	};
+	struct tce_caps one = pseries_caps;
+	struct tce_geometry g[TCE_MAX_WINDOWS];
+	unsigned int n;
+
+	KUNIT_ASSERT_EQ(test, tce_windows_parse(&pseries_caps, &req, g, &n), 0);
+	KUNIT_ASSERT_EQ(test, n, 2u);
+	KUNIT_EXPECT_EQ(test, g[0].offset, 0ull);
+	KUNIT_EXPECT_EQ(test, g[0].size, (u64)SZ_256M);
+	KUNIT_EXPECT_EQ(test, g[0].page_shift, 12u);
+	KUNIT_EXPECT_EQ(test, g[0].levels, 1u);
+	KUNIT_EXPECT_EQ(test, g[1].offset, 1ULL << 59);
+	/* Page size left to us: PAGE_SIZE, which the platform offers. */
+	KUNIT_EXPECT_EQ(test, g[1].page_shift, (unsigned int)PAGE_SHIFT);
+
+	/* A platform with one window cannot have both. */
+	one.max_windows = 1;
+	KUNIT_EXPECT_EQ(test, tce_windows_parse(&one, &req, g, &n), -EINVAL);
+	req.windows[0].size = 0;
+	KUNIT_EXPECT_EQ(test, tce_windows_parse(&one, &req, g, &n), 0);
+	KUNIT_EXPECT_EQ(test, n, 1u);
+	one.ddw = false;
+	KUNIT_EXPECT_EQ(test, tce_windows_parse(&one, &req, g, &n), -EINVAL);
+
+	req.__reserved = 1;
+	KUNIT_EXPECT_EQ(test, tce_windows_parse(&pseries_caps, &req, g, &n),
+			-EOPNOTSUPP);
+	req.__reserved = 0;
+	req.windows[1].page_shift = 21;
+	req.windows[1].size = 1ULL << 46;	/* 2^25 entries */
+	KUNIT_EXPECT_EQ(test, tce_windows_parse(&pseries_caps, &req, g, &n),
+			-EINVAL);
+
+	tce_windows_default(&pseries_caps, g, &n);
+	KUNIT_EXPECT_EQ(test, n, 1u);
+	KUNIT_EXPECT_EQ(test, g[0].size, (u64)SZ_1G);
+	KUNIT_EXPECT_EQ(test, g[0].page_shift, 12u);
+}
+
+static void test_two_windows(struct kunit *test)
+{
+	const struct tce_geometry g[] = {
+		{ .offset = 0, .size = SZ_256M, .page_shift = 12, .levels = 2 },
+		{ .offset = 1ULL << 59, .size = SZ_4G, .page_shift = 16,
+		  .levels = 3 },
+	};
+	struct iob_pt_seg seg = { .paddr = SZ_1G, .len = SZ_128K };
+	struct tce_pt *tp = tce_sw_alloc(g, 2, NULL);
+	struct iob_pt *pt;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(tp));
+	pt = &tp->pt;
+	KUNIT_EXPECT_EQ(test, pt->naper, 2u);
+	KUNIT_EXPECT_EQ(test, pt->aper[1].start, 1ULL << 59);
+	KUNIT_EXPECT_EQ(test, pt->aper[1].last, (1ULL << 59) + SZ_4G - 1);
+	KUNIT_EXPECT_EQ(test, pt->pgsize_bitmap, (unsigned long)(SZ_4K | SZ_64K));
+	/* Each call goes to the window its range is in. */
+	KUNIT_EXPECT_EQ(test, pt->ops->map(pt, 1ULL << 59, 0, &seg, 1,
+					   IOB_PT_READ), 0);
+	KUNIT_EXPECT_EQ(test, tp->win[1]->mapped, 2ull);
+	KUNIT_EXPECT_EQ(test, tp->win[0]->mapped, 0ull);
+	KUNIT_EXPECT_EQ(test, pt->ops->map(pt, SZ_64K, 0, &seg, 1,
+					   IOB_PT_WRITE), 0);
+	KUNIT_EXPECT_EQ(test, tp->win[0]->mapped, 32ull);
+	KUNIT_EXPECT_EQ(test, pt->ops->iova_to_phys(pt, (1ULL << 59) + 0x1234),
+			(phys_addr_t)SZ_1G + 0x1234);
+	KUNIT_EXPECT_EQ(test, pt->ops->iova_to_phys(pt, SZ_64K + SZ_4K),
+			(phys_addr_t)SZ_1G + SZ_4K);
+	/* Between the windows there is nothing. */
+	KUNIT_EXPECT_EQ(test, pt->ops->map(pt, SZ_256M, 0, &seg, 1,
+					   IOB_PT_READ), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pt->ops->iova_to_phys(pt, SZ_256M), 0);
+	/* A 64 KiB window takes only 64 KiB aligned memory. */
+	seg.paddr = SZ_1G + SZ_4K;
+	KUNIT_EXPECT_EQ(test, pt->ops->map(pt, (1ULL << 59) + SZ_1M, 0, &seg, 1,
+					   IOB_PT_READ), -EINVAL);
+	pt->ops->unmap(pt, 1ULL << 59, SZ_128K);
+	KUNIT_EXPECT_EQ(test, tp->win[1]->mapped, 0ull);
+	pt->ops->free(pt);
+}
+
+/* A mirror that keeps its own copy and can be told to fail. */
+struct copycat {
+	struct tce_mirror m;
+	u64 entries[TCE_MAX_WINDOWS][4 * TCE_BATCH];
+	int fail_at;
+	int puts;
+	bool released;
+};
+
+static int copycat_put(struct tce_mirror *m, unsigned int w, u64 idx,
+		       const u64 *tces, unsigned int n)
+{
+	struct copycat *c = container_of(m, struct copycat, m);
+
+	if (++c->puts == c->fail_at)
+		return -EIO;
+	memcpy(&c->entries[w][idx], tces, n * sizeof(u64));
+	return 0;
+}
+
+static int copycat_clear(struct tce_mirror *m, unsigned int w, u64 idx,
+			 unsigned int n)
+{
+	struct copycat *c = container_of(m, struct copycat, m);
+
+	memset(&c->entries[w][idx], 0, n * sizeof(u64));
+	return 0;
+}
+
+static void copycat_release(struct tce_mirror *m)
+{
+	container_of(m, struct copycat, m)->released = true;
+}
+
+static const struct tce_mirror_ops copycat_ops = {
+	.put = copycat_put,
+	.clear = copycat_clear,
+	.release = copycat_release,
+};
+
+static void test_mirror_follows(struct kunit *test)
+{
+	const struct tce_geometry g = {
+		.offset = 0, .size = 4 * TCE_BATCH * SZ_4K, .page_shift = 12,
+		.levels = 1,
+	};
+	struct iob_pt_seg seg = { .paddr = SZ_1G, .len = 3 * TCE_BATCH * SZ_4K };
+	struct copycat *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct tce_table *t;
+	struct tce_pt *tp;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->m.ops = &copycat_ops;
+	tp = tce_sw_alloc(&g, 1, &c->m);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(tp));
+	t = tp->win[0];
+	KUNIT_ASSERT_EQ(test, tce_table_map(t, 0, 0, &seg, 1, TCE_READ), 0);
+	for (i = 0; i < 3 * TCE_BATCH; i++)
+		KUNIT_EXPECT_EQ(test, c->entries[0][i],
+				tce_encode(SZ_1G + i * SZ_4K, 12, TCE_READ));
+	KUNIT_EXPECT_EQ(test, tce_table_unmap(t, 0, seg.len), 3ull * TCE_BATCH);
+	for (i = 0; i < ARRAY_SIZE(c->entries[0]); i++)
+		KUNIT_EXPECT_EQ(test, c->entries[0][i], 0ull);
+
+	/* The mirror refuses the second batch: nothing stays anywhere. */
+	c->puts = 0;
+	c->fail_at = 2;
+	KUNIT_EXPECT_EQ(test, tce_table_map(t, 0, 0, &seg, 1, TCE_READ), -EIO);
+	KUNIT_EXPECT_EQ(test, t->mapped, 0ull);
+	for (i = 0; i < ARRAY_SIZE(c->entries[0]); i++)
+		KUNIT_EXPECT_EQ(test, c->entries[0][i], 0ull);
+	KUNIT_EXPECT_EQ(test, tce_table_lookup(t, 0), 0ull);
+	KUNIT_EXPECT_FALSE(test, c->released);
+	tp->pt.ops->free(&tp->pt);
+	KUNIT_EXPECT_TRUE(test, c->released);
+}
+
 static struct kunit_case iob_tce_cases[] = {
 	KUNIT_CASE(test_encode_round_trip),
 	KUNIT_CASE(test_geometry_rules),
@@ -309,6 +484,9 @@ static struct kunit_case iob_tce_cases[] = {
 	KUNIT_CASE(test_one_kill_per_call),
 	KUNIT_CASE(test_xchg_returns_old),
 	KUNIT_CASE(test_failed_map_leaves_nothing),
+	KUNIT_CASE(test_windows_parse),
+	KUNIT_CASE(test_two_windows),
+	KUNIT_CASE(test_mirror_follows),
 	{}
 };
 
