@@ -12,10 +12,20 @@
  * of bare long-term pinning (pin_user_pages_fast(FOLL_LONGTERM) through the
  * kernel's gup_test), the floor of any map that pins.
  *
+ * Real TCE tables: the first edu device maps and unmaps the same sizes
+ * into the hypervisor's tables, through iobroker-pci and IOAS_MAP in the
+ * iobroker guest, and through VFIO's sPAPR TCE v2 container in the
+ * reference guest, both in the 32-bit window (4 KiB TCEs) and in a 64-bit
+ * window of 64 KiB TCEs, of small-page and hugetlb memory. VFIO v2 pins
+ * at REGISTER_MEMORY, not at MAP_DMA, so it is measured both ways: memory
+ * registered once up front (map alone) and registered and unregistered
+ * around every map (like for like with IOAS_MAP, which pins).
+ *
  * Output lines, for the host to merge:
  *   B map|unmap <tables> <mem> <bytes> <usec per call> <GB/s>
  *   B kmem <tables> <mem> <KiB per GiB>
  *   B pin|unpin - <mem> <bytes> <usec per call> <GB/s>
+ *   B tce map|unmap|regmap|unmapunreg <window> <bytes> <usec> <GB/s>
  *   B skip <what> <why>
  */
 #define _GNU_SOURCE
@@ -25,6 +35,9 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include <linux/vfio.h>
+
+#include "iob_pci.h"
 #include "iob_utils.h"
 #include "mm/gup_test.h"
 
@@ -224,6 +237,269 @@ static void bench_pin(const char *mem, char *buf)
 	close(fd);
 }
 
+/* --- real TCE tables on edu ------------------------------------------------ */
+
+#define DDW_START 0x800000000000000ULL
+#define DDW_SIZE (4 * GiB)
+
+/* One way to map into edu's TCE tables: set up, map, unmap, tear down. */
+struct tce_way {
+	int (*setup)(const char *dev, bool ddw, __u64 *base);
+	int (*map)(char *buf, __u64 iova, unsigned long size);
+	int (*unmap)(__u64 iova, unsigned long size);
+	void (*teardown)(void);
+};
+
+static int iob_fd = -1, dev_fd = -1;
+static __u32 tce_ioas;
+
+static int iob_tce_setup(const char *dev, bool ddw, __u64 *base)
+{
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	struct vfio_device_attach_iommufd_pt attach = {
+		.argsz = sizeof(attach),
+	};
+	struct iommu_hwpt_iob_tce tce = {
+		.windows[1] = { .page_shift = 16, .size = DDW_SIZE },
+	};
+	char path[64];
+	int rc;
+
+	rc = pci_bind(dev, "iobroker-pci");
+	if (rc)
+		return rc;
+	iob_fd = iob_open();
+	snprintf(path, sizeof(path), "/dev/iobroker/%s", dev);
+	dev_fd = open(path, O_RDWR);
+	if (iob_fd < 0 || dev_fd < 0)
+		return errno;
+	rc = iob_ioas_alloc(iob_fd, &tce_ioas);
+	bind.iommufd = iob_fd;
+	if (!rc)
+		rc = iob_ioctl(dev_fd, VFIO_DEVICE_BIND_IOMMUFD, &bind);
+	attach.pt_id = tce_ioas;
+	if (!rc && ddw)
+		rc = iob_hwpt_alloc_data(iob_fd, bind.out_devid, tce_ioas, 0,
+					 IOMMU_HWPT_DATA_IOB_TCE, &tce,
+					 sizeof(tce), &attach.pt_id);
+	if (!rc)
+		rc = iob_ioctl(dev_fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach);
+	*base = ddw ? DDW_START : 0;
+	return rc;
+}
+
+static int iob_tce_map(char *buf, __u64 iova, unsigned long size)
+{
+	return iob_map_fixed(iob_fd, tce_ioas, buf, size, iova);
+}
+
+static int iob_tce_unmap(__u64 iova, unsigned long size)
+{
+	return iob_unmap(iob_fd, tce_ioas, iova, size, NULL);
+}
+
+static void iob_tce_teardown(void)
+{
+	if (dev_fd >= 0)
+		close(dev_fd);
+	if (iob_fd >= 0)
+		close(iob_fd);
+	dev_fd = -1;
+	iob_fd = -1;
+}
+
+static const struct tce_way iob_way = {
+	iob_tce_setup, iob_tce_map, iob_tce_unmap, iob_tce_teardown,
+};
+
+static int container_fd = -1, group_fd = -1;
+
+static int vfio_register(char *buf, unsigned long size, bool reg)
+{
+	struct vfio_iommu_spapr_register_memory mem = {
+		.argsz = sizeof(mem),
+		.vaddr = (uintptr_t)buf,
+		.size = size,
+	};
+
+	return iob_ioctl(container_fd, reg ? VFIO_IOMMU_SPAPR_REGISTER_MEMORY :
+			 VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, &mem);
+}
+
+static int vfio_tce_setup(const char *dev, bool ddw, __u64 *base)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	struct vfio_iommu_spapr_tce_create create = {
+		.argsz = sizeof(create),
+		.page_shift = 16,
+		.window_size = DDW_SIZE,
+		.levels = 1,
+	};
+	char path[64];
+	int rc;
+
+	rc = pci_bind(dev, "vfio-pci");
+	if (rc)
+		return rc;
+	snprintf(path, sizeof(path), "/dev/vfio/%d", pci_iommu_group(dev));
+	container_fd = open("/dev/vfio/vfio", O_RDWR);
+	group_fd = open(path, O_RDWR);
+	if (container_fd < 0 || group_fd < 0)
+		return errno;
+	rc = iob_ioctl(group_fd, VFIO_GROUP_GET_STATUS, &status);
+	/* Every device of the group must be VFIO's or driverless. */
+	if (!rc && !(status.flags & VFIO_GROUP_FLAGS_VIABLE))
+		rc = EBUSY;
+	if (!rc)
+		rc = iob_ioctl(group_fd, VFIO_GROUP_SET_CONTAINER,
+			       &container_fd);
+	if (!rc && ioctl(container_fd, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_v2_IOMMU))
+		rc = errno;
+	*base = 0;
+	if (!rc && ddw) {
+		rc = iob_ioctl(container_fd, VFIO_IOMMU_SPAPR_TCE_CREATE,
+			       &create);
+		*base = create.start_addr;
+	}
+	return rc;
+}
+
+static int vfio_tce_map(char *buf, __u64 iova, unsigned long size)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)buf,
+		.iova = iova,
+		.size = size,
+	};
+
+	return iob_ioctl(container_fd, VFIO_IOMMU_MAP_DMA, &map);
+}
+
+static int vfio_tce_unmap(__u64 iova, unsigned long size)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap),
+		.iova = iova,
+		.size = size,
+	};
+
+	return iob_ioctl(container_fd, VFIO_IOMMU_UNMAP_DMA, &unmap);
+}
+
+static void vfio_tce_teardown(void)
+{
+	if (group_fd >= 0)
+		close(group_fd);
+	if (container_fd >= 0)
+		close(container_fd);
+	group_fd = -1;
+	container_fd = -1;
+}
+
+static const struct tce_way vfio_way = {
+	vfio_tce_setup, vfio_tce_map, vfio_tce_unmap, vfio_tce_teardown,
+};
+
+static void report_tce(const char *what, const char *win, unsigned long size,
+		       double ns, unsigned long calls)
+{
+	double per = ns / calls;
+
+	printf("B tce %s %s %lu %.1f %.3f\n", what, win, size, per / 1e3,
+	       size / per);
+}
+
+/*
+ * Map and unmap every size in one window. With @reg (VFIO only), each
+ * map is preceded by registering the memory and each unmap followed by
+ * unregistering it; otherwise the caller registered everything.
+ */
+static int tce_sizes(const struct tce_way *way, const char *win, char *buf,
+		     __u64 base, unsigned long max, bool reg)
+{
+	unsigned long size, calls;
+	double map_ns, unmap_ns, t;
+	int rc = 0;
+
+	for (size = MIN_SIZE; size <= max && !rc; size *= 4) {
+		map_ns = 0;
+		unmap_ns = 0;
+		for (calls = 0; calls < MIN_CALLS ||
+		     (map_ns + unmap_ns < CASE_NSEC && calls < 100000);
+		     calls++) {
+			t = now_ns();
+			rc = reg ? vfio_register(buf, size, true) : 0;
+			if (!rc)
+				rc = way->map(buf, base, size);
+			map_ns += now_ns() - t;
+			if (rc)
+				break;
+			t = now_ns();
+			rc = way->unmap(base, size);
+			if (!rc && reg)
+				rc = vfio_register(buf, size, false);
+			unmap_ns += now_ns() - t;
+			if (rc)
+				break;
+		}
+		if (rc) {
+			printf("B skip tce-%s-%lu %s\n", win, size, strerror(rc));
+			break;
+		}
+		report_tce(reg ? "regmap" : "map", win, size, map_ns, calls);
+		report_tce(reg ? "unmapunreg" : "unmap", win, size, unmap_ns,
+			   calls);
+	}
+	return rc;
+}
+
+static void bench_tce(bool vfio)
+{
+	const struct tce_way *way = vfio ? &vfio_way : &iob_way;
+	static const char * const mems[] = { "small", "huge" };
+	char names[EDU_MAX][32], win[32];
+	unsigned int ddw, m;
+	char *buf;
+	__u64 base;
+	int rc;
+
+	if (edu_find(names, EDU_MAX) < 1) {
+		printf("B skip tce-edu not-found\n");
+		return;
+	}
+	for (m = 0; m < ARRAY_SIZE(mems); m++) {
+		buf = get_memory(m == 1);
+		if (!buf) {
+			printf("B skip tce-%s-memory %s\n", mems[m],
+			       strerror(errno));
+			continue;
+		}
+		for (ddw = 0; ddw <= 1; ddw++) {
+			snprintf(win, sizeof(win), "%s-%s",
+				 ddw ? "64bit-64K" : "32bit-4K", mems[m]);
+			rc = way->setup(names[0], ddw, &base);
+			if (!rc && vfio)
+				rc = vfio_register(buf, MAX_SIZE, true);
+			if (!rc)
+				rc = tce_sizes(way, win, buf, base, MAX_SIZE,
+					       false);
+			if (!rc && vfio) {
+				rc = vfio_register(buf, MAX_SIZE, false);
+				if (!rc)
+					tce_sizes(way, win, buf, base,
+						  MAX_SIZE, true);
+			}
+			if (rc)
+				printf("B skip tce-%s %s\n", win,
+				       strerror(rc));
+			way->teardown();
+		}
+		munmap(buf, MAX_SIZE);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -251,5 +527,6 @@ int main(int argc, char **argv)
 		}
 		munmap(buf, MAX_SIZE);
 	}
+	bench_tce(strcmp(who, "iobroker"));
 	return 0;
 }
