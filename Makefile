@@ -8,8 +8,10 @@
 #                     boot the guest with the modules loaded, copy dir
 #                     into it and run command there
 #   make lint         checkpatch --strict, sparse, W=1, kernel-doc
-#   make bench        map/unmap throughput, iobroker against Linux's own
-#                     iommufd, in two guests booted one after the other
+#   make bench [BENCH='pin map tce']
+#                     map/unmap throughput, iobroker against Linux's own
+#                     iommufd and VFIO, in two guests booted one after the
+#                     other; BENCH picks parts (default: all)
 #   make              build the modules for the test guest's kernel
 #   make KDIR=/lib/modules/$(uname -r)/build
 #                     build iobroker.ko for another kernel, e.g. on a
@@ -53,7 +55,7 @@ lint: deps
 	@$(RIG)/lint.sh
 
 bench: deps
-	@$(RIG)/rig.sh bench
+	@BENCH="$(BENCH)" $(RIG)/rig.sh bench
 
 clean-modules:
 	rm -f *.ko *.o *.mod *.mod.c .*.cmd .module-common.o Module.symvers \

@@ -21,6 +21,10 @@
  * registered once up front (map alone) and registered and unregistered
  * around every map (like for like with IOAS_MAP, which pins).
  *
+ * Usage: iobroker_bench WHO [PART...], WHO "iobroker" or "upstream", PART
+ * any of "pin", "map" (with the kernel memory a mapping costs) and "tce";
+ * all of them by default.
+ *
  * Output lines, for the host to merge:
  *   B map|unmap <tables> <mem> <bytes> <usec per call> <GB/s>
  *   B kmem <tables> <mem> <KiB per GiB>
@@ -32,6 +36,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 
@@ -500,19 +505,33 @@ static void bench_tce(bool vfio)
 	}
 }
 
+/* Is @part among the parts named on the command line (all if none)? */
+static bool wanted(int argc, char **argv, const char *part)
+{
+	int i;
+
+	for (i = 2; i < argc; i++)
+		if (!strcmp(argv[i], part))
+			return true;
+	return argc <= 2;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
 		bool huge;
 	} mems[] = { { "small", false }, { "huge", true } };
+	bool pin, map;
 	unsigned int m, tables;
 
 	if (argc > 1)
 		who = argv[1];
+	pin = wanted(argc, argv, "pin");
+	map = wanted(argc, argv, "map");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("B info %s\n", who);
-	for (m = 0; m < ARRAY_SIZE(mems); m++) {
+	for (m = 0; m < ARRAY_SIZE(mems) && (pin || map); m++) {
 		char *buf = get_memory(mems[m].huge);
 
 		if (!buf) {
@@ -520,13 +539,15 @@ int main(int argc, char **argv)
 			       strerror(errno));
 			continue;
 		}
-		bench_pin(mems[m].name, buf);
-		for (tables = 0; tables <= 2; tables++) {
+		if (pin)
+			bench_pin(mems[m].name, buf);
+		for (tables = 0; tables <= 2 && map; tables++) {
 			bench_map(tables, mems[m].name, buf);
 			bench_kmem(tables, mems[m].name, buf);
 		}
 		munmap(buf, MAX_SIZE);
 	}
-	bench_tce(strcmp(who, "iobroker"));
+	if (wanted(argc, argv, "tce"))
+		bench_tce(strcmp(who, "iobroker"));
 	return 0;
 }

@@ -7,7 +7,8 @@
 #   rig.sh check            the whole test suite
 #   rig.sh run              the demo
 #   rig.sh guest            RUN='command' [FILES=dir]: your own program
-#   rig.sh bench            benchmarks, iobroker then upstream iommufd
+#   rig.sh bench            benchmarks, iobroker then upstream iommufd;
+#                           BENCH='tce pin' runs only those parts
 #
 # Environment: IOBROKER_CACHE (kernel cache, default ~/.cache/iobroker),
 # JOBS (parallel build jobs), TIMEOUT (seconds the guest may run).
@@ -186,7 +187,7 @@ run_bench() {
 		{
 			echo "write /proc/sys/vm/nr_hugepages 600"
 			[ $who = upstream ] || load_modules
-			echo "text bench 3000 /bin/iobroker_bench $who"
+			echo "text bench 3000 /bin/iobroker_bench $who ${BENCH:-}"
 			[ $who = upstream ] || unload_modules
 		} >"$run/plan"
 		if [ $who = iobroker ]; then
