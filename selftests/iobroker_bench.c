@@ -13,13 +13,14 @@
  * kernel's gup_test), the floor of any map that pins.
  *
  * Real TCE tables: the first edu device maps and unmaps the same sizes
- * into the hypervisor's tables, through iobroker-pci and IOAS_MAP in the
- * iobroker guest, and through VFIO's sPAPR TCE v2 container in the
- * reference guest, both in the 32-bit window (4 KiB TCEs) and in a 64-bit
- * window of 64 KiB TCEs, of small-page and hugetlb memory. VFIO v2 pins
- * at REGISTER_MEMORY, not at MAP_DMA, so it is measured both ways: memory
- * registered once up front (map alone) and registered and unregistered
- * around every map (like for like with IOAS_MAP, which pins).
+ * into the hypervisor's tables, through iobroker-pci in the iobroker
+ * guest and through VFIO's sPAPR TCE v2 container in the reference
+ * guest, both in the 32-bit window (4 KiB TCEs) and in a 64-bit window of
+ * 64 KiB TCEs, of small-page and hugetlb memory, in two pairs that do the
+ * same work: memory nothing has pinned yet (IOAS_MAP against
+ * REGISTER_MEMORY plus MAP_DMA, and back), and memory pinned once up front
+ * (IOAS_COPY from a mapping of it against MAP_DMA of registered memory,
+ * and back).
  *
  * Usage: iobroker_bench WHO [PART...], WHO "iobroker" or "upstream", PART
  * any of "pin", "map" (with the kernel memory a mapping costs) and "tce";
@@ -29,7 +30,7 @@
  *   B map|unmap <tables> <mem> <bytes> <usec per call> <GB/s>
  *   B kmem <tables> <mem> <KiB per GiB>
  *   B pin|unpin - <mem> <bytes> <usec per call> <GB/s>
- *   B tce map|unmap|regmap|unmapunreg <window> <bytes> <usec> <GB/s>
+ *   B tce pinmap|unmapunpin|map|unmap <window> <bytes> <usec> <GB/s>
  *   B skip <what> <why>
  */
 #define _GNU_SOURCE
@@ -246,18 +247,35 @@ static void bench_pin(const char *mem, char *buf)
 
 #define DDW_START 0x800000000000000ULL
 #define DDW_SIZE (4 * GiB)
+/* Where iobroker keeps the pinned source of IOAS_COPY, in the 64-bit window. */
+#define PINNED_IOVA (DDW_START + 2 * GiB)
 
-/* One way to map into edu's TCE tables: set up, map, unmap, tear down. */
+/*
+ * One way to map into edu's TCE tables. @pin maps memory with nothing of
+ * it pinned yet (IOAS_MAP; VFIO's REGISTER_MEMORY then MAP_DMA) and
+ * @unpin undoes that, unpinning it. @prepin pins the whole buffer once
+ * (an IOAS mapping of it in the 64-bit window; REGISTER_MEMORY), after
+ * which @map maps pinned memory (IOAS_COPY from that mapping; MAP_DMA) and
+ * @unmap unmaps it, leaving it pinned (IOAS_UNMAP; UNMAP_DMA).
+ */
 struct tce_way {
 	int (*setup)(const char *dev, bool ddw, __u64 *base);
+	int (*pin)(char *buf, __u64 iova, unsigned long size);
+	int (*unpin)(char *buf, __u64 iova, unsigned long size);
+	int (*prepin)(char *buf, unsigned long size);
 	int (*map)(char *buf, __u64 iova, unsigned long size);
-	int (*unmap)(__u64 iova, unsigned long size);
+	int (*unmap)(char *buf, __u64 iova, unsigned long size);
 	void (*teardown)(void);
 };
 
 static int iob_fd = -1, dev_fd = -1;
 static __u32 tce_ioas;
 
+/*
+ * Both windows in both cases, as VFIO has them once a 64-bit window is
+ * made: the 32-bit one of 4 KiB TCEs and a 64-bit one of 64 KiB TCEs,
+ * which also holds the pinned source for IOAS_COPY.
+ */
 static int iob_tce_setup(const char *dev, bool ddw, __u64 *base)
 {
 	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
@@ -265,6 +283,7 @@ static int iob_tce_setup(const char *dev, bool ddw, __u64 *base)
 		.argsz = sizeof(attach),
 	};
 	struct iommu_hwpt_iob_tce tce = {
+		.windows[0] = { .page_shift = 12, .size = GiB },
 		.windows[1] = { .page_shift = 16, .size = DDW_SIZE },
 	};
 	char path[64];
@@ -282,8 +301,7 @@ static int iob_tce_setup(const char *dev, bool ddw, __u64 *base)
 	bind.iommufd = iob_fd;
 	if (!rc)
 		rc = iob_ioctl(dev_fd, VFIO_DEVICE_BIND_IOMMUFD, &bind);
-	attach.pt_id = tce_ioas;
-	if (!rc && ddw)
+	if (!rc)
 		rc = iob_hwpt_alloc_data(iob_fd, bind.out_devid, tce_ioas, 0,
 					 IOMMU_HWPT_DATA_IOB_TCE, &tce,
 					 sizeof(tce), &attach.pt_id);
@@ -293,14 +311,26 @@ static int iob_tce_setup(const char *dev, bool ddw, __u64 *base)
 	return rc;
 }
 
-static int iob_tce_map(char *buf, __u64 iova, unsigned long size)
+static int iob_tce_pin(char *buf, __u64 iova, unsigned long size)
 {
 	return iob_map_fixed(iob_fd, tce_ioas, buf, size, iova);
 }
 
-static int iob_tce_unmap(__u64 iova, unsigned long size)
+static int iob_tce_unmap(char *buf, __u64 iova, unsigned long size)
 {
 	return iob_unmap(iob_fd, tce_ioas, iova, size, NULL);
+}
+
+static int iob_tce_prepin(char *buf, unsigned long size)
+{
+	return iob_map_fixed(iob_fd, tce_ioas, buf, size, PINNED_IOVA);
+}
+
+static int iob_tce_copy(char *buf, __u64 iova, unsigned long size)
+{
+	return iob_copy(iob_fd, tce_ioas, &iova, tce_ioas, PINNED_IOVA, size,
+			IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			IOMMU_IOAS_MAP_WRITEABLE);
 }
 
 static void iob_tce_teardown(void)
@@ -314,7 +344,13 @@ static void iob_tce_teardown(void)
 }
 
 static const struct tce_way iob_way = {
-	iob_tce_setup, iob_tce_map, iob_tce_unmap, iob_tce_teardown,
+	.setup = iob_tce_setup,
+	.pin = iob_tce_pin,
+	.unpin = iob_tce_unmap,
+	.prepin = iob_tce_prepin,
+	.map = iob_tce_copy,
+	.unmap = iob_tce_unmap,
+	.teardown = iob_tce_teardown,
 };
 
 static int container_fd = -1, group_fd = -1;
@@ -360,12 +396,11 @@ static int vfio_tce_setup(const char *dev, bool ddw, __u64 *base)
 			       &container_fd);
 	if (!rc && ioctl(container_fd, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_v2_IOMMU))
 		rc = errno;
-	*base = 0;
-	if (!rc && ddw) {
+	/* Creating the 64-bit window makes the pending 32-bit one too. */
+	if (!rc)
 		rc = iob_ioctl(container_fd, VFIO_IOMMU_SPAPR_TCE_CREATE,
 			       &create);
-		*base = create.start_addr;
-	}
+	*base = ddw ? create.start_addr : 0;
 	return rc;
 }
 
@@ -382,7 +417,7 @@ static int vfio_tce_map(char *buf, __u64 iova, unsigned long size)
 	return iob_ioctl(container_fd, VFIO_IOMMU_MAP_DMA, &map);
 }
 
-static int vfio_tce_unmap(__u64 iova, unsigned long size)
+static int vfio_tce_unmap(char *buf, __u64 iova, unsigned long size)
 {
 	struct vfio_iommu_type1_dma_unmap unmap = {
 		.argsz = sizeof(unmap),
@@ -391,6 +426,29 @@ static int vfio_tce_unmap(__u64 iova, unsigned long size)
 	};
 
 	return iob_ioctl(container_fd, VFIO_IOMMU_UNMAP_DMA, &unmap);
+}
+
+static int vfio_tce_pin(char *buf, __u64 iova, unsigned long size)
+{
+	int rc = vfio_register(buf, size, true);
+
+	if (!rc) {
+		rc = vfio_tce_map(buf, iova, size);
+		if (rc)
+			vfio_register(buf, size, false);
+	}
+	return rc;
+}
+
+static int vfio_tce_unpin(char *buf, __u64 iova, unsigned long size)
+{
+	return vfio_tce_unmap(buf, iova, size) ?: vfio_register(buf, size,
+								false);
+}
+
+static int vfio_tce_prepin(char *buf, unsigned long size)
+{
+	return vfio_register(buf, size, true);
 }
 
 static void vfio_tce_teardown(void)
@@ -404,7 +462,13 @@ static void vfio_tce_teardown(void)
 }
 
 static const struct tce_way vfio_way = {
-	vfio_tce_setup, vfio_tce_map, vfio_tce_unmap, vfio_tce_teardown,
+	.setup = vfio_tce_setup,
+	.pin = vfio_tce_pin,
+	.unpin = vfio_tce_unpin,
+	.prepin = vfio_tce_prepin,
+	.map = vfio_tce_map,
+	.unmap = vfio_tce_unmap,
+	.teardown = vfio_tce_teardown,
 };
 
 static void report_tce(const char *what, const char *win, unsigned long size,
@@ -417,49 +481,51 @@ static void report_tce(const char *what, const char *win, unsigned long size,
 }
 
 /*
- * Map and unmap every size in one window. With @reg (VFIO only), each
- * map is preceded by registering the memory and each unmap followed by
- * unregistering it; otherwise the caller registered everything.
+ * Map and unmap every size in one window, with @map and @unmap, reported
+ * as @map_name and @unmap_name.
  */
-static int tce_sizes(const struct tce_way *way, const char *win, char *buf,
-		     __u64 base, unsigned long max, bool reg)
+static int tce_sizes(int (*map)(char *, __u64, unsigned long),
+		     int (*unmap)(char *, __u64, unsigned long),
+		     const char *map_name, const char *unmap_name,
+		     const char *win, char *buf, __u64 base)
 {
 	unsigned long size, calls;
 	double map_ns, unmap_ns, t;
 	int rc = 0;
 
-	for (size = MIN_SIZE; size <= max && !rc; size *= 4) {
+	for (size = MIN_SIZE; size <= MAX_SIZE && !rc; size *= 4) {
 		map_ns = 0;
 		unmap_ns = 0;
 		for (calls = 0; calls < MIN_CALLS ||
 		     (map_ns + unmap_ns < CASE_NSEC && calls < 100000);
 		     calls++) {
 			t = now_ns();
-			rc = reg ? vfio_register(buf, size, true) : 0;
-			if (!rc)
-				rc = way->map(buf, base, size);
+			rc = map(buf, base, size);
 			map_ns += now_ns() - t;
 			if (rc)
 				break;
 			t = now_ns();
-			rc = way->unmap(base, size);
-			if (!rc && reg)
-				rc = vfio_register(buf, size, false);
+			rc = unmap(buf, base, size);
 			unmap_ns += now_ns() - t;
 			if (rc)
 				break;
 		}
 		if (rc) {
-			printf("B skip tce-%s-%lu %s\n", win, size, strerror(rc));
+			printf("B skip tce-%s-%s-%lu %s\n", map_name, win, size,
+			       strerror(rc));
 			break;
 		}
-		report_tce(reg ? "regmap" : "map", win, size, map_ns, calls);
-		report_tce(reg ? "unmapunreg" : "unmap", win, size, unmap_ns,
-			   calls);
+		report_tce(map_name, win, size, map_ns, calls);
+		report_tce(unmap_name, win, size, unmap_ns, calls);
 	}
 	return rc;
 }
 
+/*
+ * Each window, each kind of memory: first memory nothing has pinned
+ * (pin and map, unmap and unpin), then memory pinned once up front (map,
+ * unmap).
+ */
 static void bench_tce(bool vfio)
 {
 	const struct tce_way *way = vfio ? &vfio_way : &iob_way;
@@ -485,17 +551,14 @@ static void bench_tce(bool vfio)
 			snprintf(win, sizeof(win), "%s-%s",
 				 ddw ? "64bit-64K" : "32bit-4K", mems[m]);
 			rc = way->setup(names[0], ddw, &base);
-			if (!rc && vfio)
-				rc = vfio_register(buf, MAX_SIZE, true);
 			if (!rc)
-				rc = tce_sizes(way, win, buf, base, MAX_SIZE,
-					       false);
-			if (!rc && vfio) {
-				rc = vfio_register(buf, MAX_SIZE, false);
-				if (!rc)
-					tce_sizes(way, win, buf, base,
-						  MAX_SIZE, true);
-			}
+				rc = tce_sizes(way->pin, way->unpin, "pinmap",
+					       "unmapunpin", win, buf, base);
+			if (!rc)
+				rc = way->prepin(buf, MAX_SIZE);
+			if (!rc)
+				rc = tce_sizes(way->map, way->unmap, "map",
+					       "unmap", win, buf, base);
 			if (rc)
 				printf("B skip tce-%s %s\n", win,
 				       strerror(rc));

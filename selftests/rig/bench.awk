@@ -89,34 +89,36 @@ END {
 			ratio = sprintf("%7s", "-")
 		printf "%-6s %-6s | %10d | %s | %s\n", k[1], k[2], kmem[1, korder[i]], up, ratio
 	}
-	printf "\nReal TCE tables: edu's map and unmap into the hypervisor's tables, iobroker (IOAS_MAP on iobroker-pci) vs\n"
-	printf "VFIO sPAPR TCE v2 (MAP_DMA) in the reference guest; same buffer, sizes and windows. IOAS_MAP pins and maps;\n"
-	printf "VFIO pins at REGISTER_MEMORY, so it is shown with memory registered once (map only) and with register+map\n"
-	printf "per call (what IOAS_MAP does). Ratios are iobroker's throughput over VFIO's.\n"
+	printf "\nReal TCE tables: edu maps and unmaps into the hypervisor's tables, iobroker (iobroker-pci) vs VFIO's\n"
+	printf "sPAPR TCE v2 container (vfio-pci) in the reference guest; same buffer, sizes and windows, two like-for-like\n"
+	printf "pairs. Memory nothing has pinned: IOAS_MAP vs REGISTER_MEMORY + MAP_DMA, IOAS_UNMAP vs UNMAP_DMA +\n"
+	printf "UNREGISTER_MEMORY. Memory pinned once up front: IOAS_COPY from a mapping of the buffer vs MAP_DMA of\n"
+	printf "registered memory, IOAS_UNMAP vs UNMAP_DMA. Ratios are iobroker's throughput over VFIO's.\n"
 	printf "(window: which window and its TCE size, then the memory: small 64 KiB pages or huge 2 MiB hugetlb pages)\n"
-	printf "%-6s %-15s %6s | %10s %10s | %10s %10s %8s | %10s %10s %8s\n", "op", "window", "size",
-	       "iob us", "iob GB/s", "vfio us", "vfio GB/s", "ratio", "v+reg us", "v+reg GB/s", "ratio"
-	for (i = 0; i < tn; i++) {
-		split(torder[i], k, " ")
-		if (k[1] != "map" && k[1] != "unmap")
-			continue
-		rkey = (k[1] == "map" ? "regmap" : "unmapunreg") " " k[2] " " k[3]
-		line = sprintf("%-6s %-15s %6s | ", k[1], k[2], human(k[3]))
-		if ((1, torder[i]) in tgbs)
-			line = line sprintf("%10.1f %10.3f | ", tusec[1, torder[i]], tgbs[1, torder[i]])
-		else
-			line = line sprintf("%10s %10s | ", "n/a", "n/a")
-		if ((2, torder[i]) in tgbs && tgbs[2, torder[i]] > 0 && (1, torder[i]) in tgbs)
-			line = line sprintf("%10.1f %10.3f %8.1f | ", tusec[2, torder[i]], tgbs[2, torder[i]],
-					    tgbs[1, torder[i]] / tgbs[2, torder[i]])
-		else
-			line = line sprintf("%10s %10s %8s | ", "n/a", "n/a", "-")
-		if ((2, rkey) in tgbs && tgbs[2, rkey] > 0 && (1, torder[i]) in tgbs)
-			line = line sprintf("%10.1f %10.3f %8.1f", tusec[2, rkey], tgbs[2, rkey],
-					    tgbs[1, torder[i]] / tgbs[2, rkey])
-		else
-			line = line sprintf("%10s %10s %8s", "n/a", "n/a", "-")
-		print line
+	printf "%-11s %-15s %6s | %10s %10s | %10s %10s | %7s\n", "op", "window", "size",
+	       "iob us", "iob GB/s", "vfio us", "vfio GB/s", "ratio"
+	split("pinmap unmapunpin map unmap", tops, " ")
+	tname["pinmap"] = "pin+map"
+	tname["unmapunpin"] = "unmap+unpin"
+	tname["map"] = "map pinned"
+	tname["unmap"] = "unmap"
+	for (t = 1; t <= 4; t++) {
+		for (i = 0; i < tn; i++) {
+			split(torder[i], k, " ")
+			if (k[1] != tops[t])
+				continue
+			line = sprintf("%-11s %-15s %6s | ", tname[k[1]], k[2], human(k[3]))
+			if ((1, torder[i]) in tgbs)
+				line = line sprintf("%10.1f %10.3f | ", tusec[1, torder[i]], tgbs[1, torder[i]])
+			else
+				line = line sprintf("%10s %10s | ", "n/a", "n/a")
+			if ((2, torder[i]) in tgbs && tgbs[2, torder[i]] > 0 && (1, torder[i]) in tgbs)
+				line = line sprintf("%10.1f %10.3f | %7.1f", tusec[2, torder[i]], tgbs[2, torder[i]],
+						    tgbs[1, torder[i]] / tgbs[2, torder[i]])
+			else
+				line = line sprintf("%10s %10s | %7s", "n/a", "n/a", "-")
+			print line
+		}
 	}
 	printf "\n"
 	for (key in skip) {
