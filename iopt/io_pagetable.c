@@ -22,6 +22,7 @@
  * range before it removes anything, so it either removes every area it
  * covers or none.
  */
+#include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
@@ -33,28 +34,6 @@
 #include "../ptdrv/ptdrv.h"
 #include "io_pagetable.h"
 #include "pages.h"
-
-static struct iob_area *to_area(struct iob_itn *node)
-{
-	return node ? container_of(node, struct iob_area, node) : NULL;
-}
-
-static struct iob_area *iopt_area_first(struct iob_iopt *iopt, u64 start,
-					u64 last)
-{
-	return to_area(iob_itree_iter_first(&iopt->areas, start, last));
-}
-
-static struct iob_area *iopt_area_next(struct iob_area *area, u64 start,
-				       u64 last)
-{
-	return to_area(iob_itree_iter_next(&area->node, start, last));
-}
-
-static u64 iopt_area_length(struct iob_area *area)
-{
-	return area->node.last - area->node.start + 1;
-}
 
 static unsigned long iopt_area_page_offset(struct iob_area *area)
 {
@@ -76,23 +55,42 @@ void iopt_init(struct iob_iopt *iopt)
 	iopt->ndomains = 0;
 	iopt->iova_alignment = 1;
 	iopt->large_pages = true;
+	xa_init_flags(&iopt->accesses, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
+	init_waitqueue_head(&iopt->access_wq);
 }
 
 /* --- alignment ----------------------------------------------------------- */
 
-static unsigned long iopt_wanted_alignment(struct iob_iopt *iopt)
+/**
+ * iopt_wanted_alignment() - the IOVA alignment the IOVA space needs now
+ * @iopt: the IOVA space, its iova_rwsem held
+ *
+ * Return: the largest of what large pages, page tables and accesses need.
+ */
+unsigned long iopt_wanted_alignment(struct iob_iopt *iopt)
 {
 	unsigned long align = iopt->large_pages ? 1 : PAGE_SIZE;
+	struct iob_iopt_access *acc;
 	struct iob_pt *pt;
 	unsigned long i;
 
+	lockdep_assert_held(&iopt->iova_rwsem);
 	xa_for_each(&iopt->domains, i, pt)
 		align = max(align, iob_pt_granule(pt));
+	xa_for_each(&iopt->accesses, i, acc)
+		align = max(align, acc->iova_alignment);
 	return align;
 }
 
-/* Can every area live with @align? */
-static int iopt_check_alignment(struct iob_iopt *iopt, unsigned long align)
+/**
+ * iopt_check_alignment() - can every area live with an alignment?
+ * @iopt: the IOVA space, its iova_rwsem held
+ * @align: the alignment
+ *
+ * Return: 0, or -EADDRINUSE if an area's IOVA, length or offset in its
+ * first page is not a multiple of @align.
+ */
+int iopt_check_alignment(struct iob_iopt *iopt, unsigned long align)
 {
 	struct iob_area *area;
 
@@ -696,6 +694,55 @@ int iopt_copy(struct iob_iopt *src, u64 src_iova, u64 length,
 	return rc;
 }
 
+/* How many times an unmap asks accesses to unpin before it gives up. */
+#define IOPT_UNMAP_TRIES 8
+
+/* Take back the marks an unmap put on the areas of [start, last]. */
+static void iopt_unmark(struct iob_iopt *iopt, u64 start, u64 last,
+			const void *me)
+{
+	struct iob_area *area;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	for (area = iopt_area_first(iopt, start, last); area;
+	     area = iopt_area_next(area, start, last))
+		if (area->unmapper == me)
+			area->unmapper = NULL;
+}
+
+/*
+ * Check that an unmap of [start, last] can go ahead; then mark its areas
+ * so that accesses stop pinning there, and find the span of those
+ * accesses still hold pinned: *@pinned_first to *@pinned_last, if any.
+ */
+static int iopt_unmap_prepare(struct iob_iopt *iopt, u64 start, u64 last,
+			      const void *me, u64 *pinned_first,
+			      u64 *pinned_last)
+{
+	struct iob_area *area;
+	bool pinned = false;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	for (area = iopt_area_first(iopt, start, last); area;
+	     area = iopt_area_next(area, start, last)) {
+		if (!area->live || (area->unmapper && area->unmapper != me))
+			return -EBUSY;
+		if (area->node.start < start || area->node.last > last)
+			return -ENOENT;
+	}
+	for (area = iopt_area_first(iopt, start, last); area;
+	     area = iopt_area_next(area, start, last)) {
+		area->unmapper = me;
+		if (!atomic_read(&area->access_pins))
+			continue;
+		if (!pinned)
+			*pinned_first = area->node.start;
+		*pinned_last = area->node.last;
+		pinned = true;
+	}
+	return pinned ? -EAGAIN : 0;
+}
+
 /**
  * iopt_unmap() - IOMMU_IOAS_UNMAP: remove every mapping inside a range
  * @iopt: the IOVA space
@@ -703,31 +750,46 @@ int iopt_copy(struct iob_iopt *src, u64 src_iova, u64 length,
  * @last: last IOVA
  * @unmapped: set to the bytes unmapped
  *
- * All or nothing: the range is checked before anything is removed.
+ * All or nothing: the range is checked before anything is removed. If
+ * in-kernel accesses hold pages of the range pinned, the areas are first
+ * closed to new pins, the accesses are told (with no lock held) and must
+ * unpin; an access that does not is asked again a few times, with short
+ * sleeps in between, and then the unmap gives up.
  *
  * Return: 0; -ENOENT if a mapping is only partly inside the range, or if
  * nothing is mapped there (unless the range is everything); -EBUSY if a
- * map or unmap of the range is in flight.
+ * map or unmap of the range is in flight; -EDEADLOCK if an access kept
+ * its pins. Nothing is unmapped on error.
  */
 int iopt_unmap(struct iob_iopt *iopt, u64 start, u64 last, u64 *unmapped)
 {
+	unsigned int tries = 0;
+	u64 total = 0, pfirst, plast;
 	struct iob_area *area;
-	u64 total = 0;
-	int rc = 0;
+	/* Any address unique to this call tells its marks from others'. */
+	const void *me = &tries;
+	int rc;
 
+again:
 	down_read(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
-	for (area = iopt_area_first(iopt, start, last); area;
-	     area = iopt_area_next(area, start, last)) {
-		if (!area->live) {
-			rc = -EBUSY;
-			break;
-		}
-		if (area->node.start < start || area->node.last > last) {
-			rc = -ENOENT;
-			break;
-		}
+	rc = iopt_unmap_prepare(iopt, start, last, me, &pfirst, &plast);
+	if (rc == -EAGAIN && tries == IOPT_UNMAP_TRIES) {
+		pr_warn_ratelimited("iobroker: an access kept IOVAs %#llx-%#llx pinned; unmap fails with EDEADLOCK\n",
+				    pfirst, plast);
+		rc = -EDEADLOCK;
 	}
+	if (rc == -EAGAIN) {
+		up_write(&iopt->iova_rwsem);
+		up_read(&iopt->domains_rwsem);
+		if (tries)
+			msleep(tries);
+		tries++;
+		iopt_notify_unmap(iopt, pfirst, plast);
+		goto again;
+	}
+	if (rc)
+		iopt_unmark(iopt, start, last, me);
 	while (!rc && (area = iopt_area_first(iopt, start, last))) {
 		iopt_unfill_area(iopt, area);
 		iob_itree_remove(&area->node, &iopt->areas);
@@ -949,12 +1011,14 @@ void iopt_destroy(struct iob_iopt *iopt)
 	struct iob_itn *node;
 	u64 unmapped;
 
-	WARN_ON_ONCE(iopt->ndomains);
-	iopt_unmap(iopt, 0, U64_MAX, &unmapped);
+	/* Accesses hold a reference on their IOAS; none can be left. */
+	WARN_ON_ONCE(iopt->ndomains || !xa_empty(&iopt->accesses));
+	WARN_ON_ONCE(iopt_unmap(iopt, 0, U64_MAX, &unmapped));
 	while ((node = iob_itree_iter_first(&iopt->reserved, 0, U64_MAX))) {
 		iob_itree_remove(node, &iopt->reserved);
 		kfree(container_of(node, struct iob_reserved, node));
 	}
 	iopt_free_tree(&iopt->allowed);
 	xa_destroy(&iopt->domains);
+	xa_destroy(&iopt->accesses);
 }

@@ -6,14 +6,18 @@
 #ifndef IOBROKER_IO_PAGETABLE_H
 #define IOBROKER_IO_PAGETABLE_H
 
+#include <linux/atomic.h>
+#include <linux/container_of.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
 #include "itree.h"
 
 struct iob_pages;
 struct iob_pt;
+struct page;
 
 /**
  * struct iob_area - one mapping: an IOVA range over a slice of user memory
@@ -26,6 +30,12 @@ struct iob_pt;
  * @live: fully set up; false while a map is still filling page tables,
  *	when the IOVA range is only reserved
  * @filled: the pages are pinned and mapped in every page table
+ * @access_pins: pins in-kernel accesses hold inside the area; changed
+ *	under the read side of &iob_iopt.iova_rwsem, so stable under the
+ *	write side
+ * @unmapper: the unmap that is waiting for accesses to unpin the area, or
+ *	NULL; while set, accesses may not pin or copy in the area. Under
+ *	&iob_iopt.iova_rwsem
  */
 struct iob_area {
 	struct iob_itn node;
@@ -35,6 +45,34 @@ struct iob_area {
 	int prot;
 	bool live;
 	bool filled;
+	atomic_t access_pins;
+	const void *unmapper;
+};
+
+/**
+ * struct iob_iopt_access_ops - how an IOVA space reaches an access's owner
+ * @unmap: [@iova, @last] is about to be unmapped; every pin the access
+ *	holds there must be unpinned before this returns. Called with no lock
+ *	of the IOVA space held.
+ */
+struct iob_iopt_access_ops {
+	void (*unmap)(void *data, u64 iova, u64 last);
+};
+
+/**
+ * struct iob_iopt_access - an access registered with an IOVA space
+ * @ops: its owner's callbacks
+ * @data: passed to them
+ * @iova_alignment: what the access needs mappings aligned to
+ * @id: index in &iob_iopt.accesses
+ * @notifying: callbacks running right now; under the xarray's lock
+ */
+struct iob_iopt_access {
+	const struct iob_iopt_access_ops *ops;
+	void *data;
+	unsigned long iova_alignment;
+	u32 id;
+	unsigned int notifying;
 };
 
 /**
@@ -54,9 +92,12 @@ struct iob_area {
  *	table, else the largest of the tables' smallest IO pages, at least
  *	PAGE_SIZE without @large_pages
  * @large_pages: contiguous memory may map as large runs
+ * @accesses: the registered &struct iob_iopt_access; changed under the
+ *	write side of @iova_rwsem and the xarray's lock, walked under either
+ * @access_wq: where removing an access waits for its callbacks to end
  *
  * Lock order: domains_rwsem, iova_rwsem, iob_pages.mutex, then whatever a
- * page table driver takes.
+ * page table driver takes. Access callbacks run with none of them held.
  */
 struct iob_iopt {
 	struct rw_semaphore domains_rwsem;
@@ -68,6 +109,8 @@ struct iob_iopt {
 	unsigned int ndomains;
 	unsigned long iova_alignment;
 	bool large_pages;
+	struct xarray accesses;
+	wait_queue_head_t access_wq;
 };
 
 /**
@@ -79,6 +122,29 @@ struct iob_reserved {
 	struct iob_itn node;
 	const void *owner;
 };
+
+static inline struct iob_area *iopt_to_area(struct iob_itn *node)
+{
+	return node ? container_of(node, struct iob_area, node) : NULL;
+}
+
+/* Areas overlapping [start, last] come in ascending order. */
+static inline struct iob_area *iopt_area_first(struct iob_iopt *iopt,
+					       u64 start, u64 last)
+{
+	return iopt_to_area(iob_itree_iter_first(&iopt->areas, start, last));
+}
+
+static inline struct iob_area *iopt_area_next(struct iob_area *area,
+					      u64 start, u64 last)
+{
+	return iopt_to_area(iob_itree_iter_next(&area->node, start, last));
+}
+
+static inline u64 iopt_area_length(struct iob_area *area)
+{
+	return area->node.last - area->node.start + 1;
+}
 
 void iopt_init(struct iob_iopt *iopt);
 void iopt_destroy(struct iob_iopt *iopt);
@@ -107,5 +173,19 @@ int iopt_set_large_pages(struct iob_iopt *iopt, bool enable);
 bool iopt_large_pages(struct iob_iopt *iopt);
 
 void iopt_free_tree(struct rb_root_cached *root);
+unsigned long iopt_wanted_alignment(struct iob_iopt *iopt);
+int iopt_check_alignment(struct iob_iopt *iopt, unsigned long align);
+void iopt_notify_unmap(struct iob_iopt *iopt, u64 first, u64 last);
+
+struct iob_iopt_access *iopt_add_access(struct iob_iopt *iopt,
+					const struct iob_iopt_access_ops *ops,
+					void *data, unsigned long alignment);
+void iopt_remove_access(struct iob_iopt *iopt, struct iob_iopt_access *acc);
+int iopt_access_pin(struct iob_iopt *iopt, u64 iova, u64 length,
+		    struct page **out, bool write);
+bool iopt_access_unpin(struct iob_iopt *iopt, u64 iova, u64 length);
+int iopt_access_rw(struct iob_iopt *iopt, u64 iova, void *data, u64 length,
+		   unsigned int flags);
+int iopt_nth_area(struct iob_iopt *iopt, unsigned int nth, u64 *iova);
 
 #endif

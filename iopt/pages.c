@@ -16,17 +16,23 @@
  * and the one place they are unpinned from. Page tables are never read
  * back.
  *
+ * In-kernel accesses pin intervals of their own (struct iob_pages_access),
+ * which sit in @users like any other, and copy through iob_pages_rw().
+ *
  * Pages are pinned from the address space of the process that mapped them,
  * through pin_user_pages_remote() when the caller is another process, and
  * charged to that process (or its user): see account.c.
  */
 #include <linux/err.h>
+#include <linux/highmem.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/sched/user.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "../iommufd/export.h"
 #include "account.h"
@@ -79,6 +85,7 @@ struct iob_pages *iob_pages_create(unsigned long uaddr, unsigned long length,
 	kref_init(&pages->kref);
 	mutex_init(&pages->mutex);
 	pages->users = RB_ROOT_CACHED;
+	pages->accesses = RB_ROOT_CACHED;
 	pages->uaddr = start;
 	pages->npages = (end - start) >> PAGE_SHIFT;
 	pages->writable = writable;
@@ -102,7 +109,8 @@ static void iob_pages_release(struct kref *kref)
 	struct iob_pages *pages = container_of(kref, struct iob_pages, kref);
 
 	WARN_ON_ONCE(pages->npinned ||
-		     !RB_EMPTY_ROOT(&pages->users.rb_root));
+		     !RB_EMPTY_ROOT(&pages->users.rb_root) ||
+		     !RB_EMPTY_ROOT(&pages->accesses.rb_root));
 	put_task_struct(pages->source_task);
 	mmdrop(pages->source_mm);
 	free_uid(pages->source_user);
@@ -231,42 +239,30 @@ static void iob_pages_unpin_holes(struct iob_pages *pages, unsigned long first,
 	}
 }
 
-/**
- * iob_pages_add_user() - keep pages [@first, @last] pinned for a user
- * @pages: the pages
- * @user: the user's interval node, unused until iob_pages_remove_user()
- * @first: first page index
- * @last: last page index, inclusive
- *
- * Pins and charges the pages no other user holds. On return the frames of
- * the whole interval are in @pages->pfns and stay there until the user is
- * removed.
- *
- * Return: 0; -ENOMEM when over RLIMIT_MEMLOCK or out of memory; -EFAULT
- * if the memory is gone (unmapped, or its process exited); or what pinning
- * reported. Nothing changes on error.
+/*
+ * Pin and charge whatever in [first, last] no user holds yet, and insert
+ * @user over the interval. Nothing changes on error.
  */
-int iob_pages_add_user(struct iob_pages *pages, struct iob_itn *user,
-		       unsigned long first, unsigned long last)
+static int iob_pages_hold(struct iob_pages *pages, struct iob_itn *user,
+			  unsigned long first, unsigned long last)
 {
 	unsigned long bufn = min(iob_pages_batch(), last - first + 1);
 	struct page **buf;
 	u64 hs, hl, pos = first;
 	int rc = 0;
 
+	lockdep_assert_held(&pages->mutex);
 	if (WARN_ON_ONCE(first > last || last >= pages->npages))
 		return -EINVAL;
 	buf = kmalloc_array(bufn, sizeof(*buf), GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-
-	mutex_lock(&pages->mutex);
 	if (!pages->pfns) {
 		pages->pfns = kvcalloc(pages->npages, sizeof(*pages->pfns),
 				       GFP_KERNEL_ACCOUNT);
 		if (!pages->pfns) {
 			rc = -ENOMEM;
-			goto out_unlock;
+			goto out_free;
 		}
 	}
 	while (pos <= last &&
@@ -288,9 +284,46 @@ out_free:
 		kvfree(pages->pfns);
 		pages->pfns = NULL;
 	}
-out_unlock:
-	mutex_unlock(&pages->mutex);
 	kfree(buf);
+	return rc;
+}
+
+/* Take @user out and unpin what nobody else holds. */
+static void iob_pages_release_user(struct iob_pages *pages,
+				   struct iob_itn *user)
+{
+	lockdep_assert_held(&pages->mutex);
+	iob_itree_remove(user, &pages->users);
+	iob_pages_unpin_holes(pages, user->start, user->last);
+	if (!pages->npinned) {
+		kvfree(pages->pfns);
+		pages->pfns = NULL;
+	}
+}
+
+/**
+ * iob_pages_add_user() - keep pages [@first, @last] pinned for a user
+ * @pages: the pages
+ * @user: the user's interval node, unused until iob_pages_remove_user()
+ * @first: first page index
+ * @last: last page index, inclusive
+ *
+ * Pins and charges the pages no other user holds. On return the frames of
+ * the whole interval are in @pages->pfns and stay there until the user is
+ * removed.
+ *
+ * Return: 0; -ENOMEM when over RLIMIT_MEMLOCK or out of memory; -EFAULT
+ * if the memory is gone (unmapped, or its process exited); or what pinning
+ * reported. Nothing changes on error.
+ */
+int iob_pages_add_user(struct iob_pages *pages, struct iob_itn *user,
+		       unsigned long first, unsigned long last)
+{
+	int rc;
+
+	mutex_lock(&pages->mutex);
+	rc = iob_pages_hold(pages, user, first, last);
+	mutex_unlock(&pages->mutex);
 	return rc;
 }
 
@@ -304,11 +337,233 @@ out_unlock:
 void iob_pages_remove_user(struct iob_pages *pages, struct iob_itn *user)
 {
 	mutex_lock(&pages->mutex);
-	iob_itree_remove(user, &pages->users);
-	iob_pages_unpin_holes(pages, user->start, user->last);
-	if (!pages->npinned) {
-		kvfree(pages->pfns);
-		pages->pfns = NULL;
+	iob_pages_release_user(pages, user);
+	mutex_unlock(&pages->mutex);
+}
+
+/* --- pins of in-kernel accesses ------------------------------------------- */
+
+/**
+ * struct iob_pages_access - the pins of one exact page interval by accesses
+ * @hold: the interval in &iob_pages.users, which keeps the pages pinned
+ * @key: the same interval in &iob_pages.accesses, to find it again
+ * @refs: pins of exactly this interval not yet unpinned
+ *
+ * Accesses pin and unpin the same intervals, so pins of an interval that
+ * is already held only count; the pages under it are pinned once however
+ * many accesses, areas and page tables hold them.
+ */
+struct iob_pages_access {
+	struct iob_itn hold;
+	struct iob_itn key;
+	unsigned int refs;
+};
+
+static struct iob_pages_access *
+iob_pages_access_find(struct iob_pages *pages, unsigned long first,
+		      unsigned long last)
+{
+	struct iob_itn *node;
+
+	lockdep_assert_held(&pages->mutex);
+	for (node = iob_itree_iter_first(&pages->accesses, first, last); node;
+	     node = iob_itree_iter_next(node, first, last))
+		if (node->start == first && node->last == last)
+			return container_of(node, struct iob_pages_access, key);
+	return NULL;
+}
+
+/**
+ * iob_pages_access_pin() - pin pages [@first, @last] for an access
+ * @pages: the pages
+ * @first: first page index
+ * @last: last page index, inclusive
+ * @out: filled with the @last - @first + 1 pages
+ *
+ * Undone by iob_pages_access_unpin() of the same interval.
+ *
+ * Return: 0, or what iob_pages_add_user() returns; nothing changes on
+ * error.
+ */
+int iob_pages_access_pin(struct iob_pages *pages, unsigned long first,
+			 unsigned long last, struct page **out)
+{
+	struct iob_pages_access *pa;
+	unsigned long i;
+	int rc = 0;
+
+	mutex_lock(&pages->mutex);
+	pa = iob_pages_access_find(pages, first, last);
+	if (pa) {
+		pa->refs++;
+	} else {
+		pa = kzalloc(sizeof(*pa), GFP_KERNEL_ACCOUNT);
+		if (!pa) {
+			rc = -ENOMEM;
+			goto out_unlock;
+		}
+		rc = iob_pages_hold(pages, &pa->hold, first, last);
+		if (rc) {
+			kfree(pa);
+			goto out_unlock;
+		}
+		pa->key.start = first;
+		pa->key.last = last;
+		iob_itree_insert(&pa->key, &pages->accesses);
+		pa->refs = 1;
+	}
+	for (i = first; i <= last; i++)
+		*out++ = pfn_to_page(pages->pfns[i]);
+out_unlock:
+	mutex_unlock(&pages->mutex);
+	return rc;
+}
+
+/**
+ * iob_pages_access_unpin() - undo one iob_pages_access_pin()
+ * @pages: the pages
+ * @first: first page index of the pin
+ * @last: last page index of the pin
+ *
+ * Return: false, changing nothing, if no pin of exactly that interval
+ * exists.
+ */
+bool iob_pages_access_unpin(struct iob_pages *pages, unsigned long first,
+			    unsigned long last)
+{
+	struct iob_pages_access *pa;
+
+	mutex_lock(&pages->mutex);
+	pa = iob_pages_access_find(pages, first, last);
+	if (pa && !--pa->refs) {
+		iob_itree_remove(&pa->key, &pages->accesses);
+		iob_pages_release_user(pages, &pa->hold);
+		kfree(pa);
 	}
 	mutex_unlock(&pages->mutex);
+	return pa;
+}
+
+/* --- copies for accesses -------------------------------------------------- */
+
+/* Through the owner's address space, which the caller is running in. */
+static int iob_pages_rw_user(struct iob_pages *pages, unsigned long offset,
+			     void *data, unsigned long length, bool write)
+{
+	void __user *uptr = (void __user *)(pages->uaddr + offset);
+
+	if (write)
+		return copy_to_user(uptr, data, length) ? -EFAULT : 0;
+	return copy_from_user(data, uptr, length) ? -EFAULT : 0;
+}
+
+/* Pin one page of the owner's memory for the length of a copy. */
+static int iob_pages_pin_brief(struct iob_pages *pages, unsigned long index,
+			       bool write, struct page **page)
+{
+	struct mm_struct *mm = pages->source_mm;
+	int locked = 1;
+	long got;
+
+	if (!mmget_not_zero(mm))
+		return -EFAULT;
+	mmap_read_lock(mm);
+	got = pin_user_pages_remote(mm, pages->uaddr + (index << PAGE_SHIFT),
+				    1, write ? FOLL_WRITE : 0, page, &locked);
+	if (locked)
+		mmap_read_unlock(mm);
+	mmput(mm);
+	if (got == 1)
+		return 0;
+	return got < 0 ? got : -EFAULT;
+}
+
+/*
+ * Page by page through kernel mappings: pages somebody holds pinned are
+ * used as they are, even once their process is gone; the others are
+ * pinned from the owner's address space only for their own copy.
+ */
+static int iob_pages_rw_slow(struct iob_pages *pages, unsigned long offset,
+			     void *data, unsigned long length, bool write)
+{
+	unsigned long index = offset >> PAGE_SHIFT;
+	unsigned long in_page = offset & ~PAGE_MASK;
+	int rc = 0;
+
+	mutex_lock(&pages->mutex);
+	while (length) {
+		unsigned long n = min(length, PAGE_SIZE - in_page);
+		bool brief = !iob_itree_iter_first(&pages->users, index, index);
+		struct page *page;
+		void *kaddr;
+
+		if (brief) {
+			rc = iob_pages_pin_brief(pages, index, write, &page);
+			if (rc)
+				break;
+		} else {
+			page = pfn_to_page(pages->pfns[index]);
+		}
+		kaddr = kmap_local_page(page);
+		if (write)
+			memcpy(kaddr + in_page, data, n);
+		else
+			memcpy(data, kaddr + in_page, n);
+		kunmap_local(kaddr);
+		if (brief)
+			unpin_user_pages_dirty_lock(&page, 1, write);
+		else if (write)
+			set_page_dirty_lock(page);
+		data += n;
+		length -= n;
+		in_page = 0;
+		index++;
+		cond_resched();
+	}
+	mutex_unlock(&pages->mutex);
+	return rc;
+}
+
+/**
+ * iob_pages_rw() - copy between a kernel buffer and the memory
+ * @pages: the pages
+ * @offset: byte offset from the start of @pages (page aligned address
+ *	@pages->uaddr)
+ * @data: kernel buffer
+ * @length: bytes, at least one, inside @pages
+ * @flags: IOB_PAGES_RW_*
+ *
+ * From the owner's own process, or from a kernel thread that may adopt
+ * its mm, the copy goes through the user addresses; anywhere else, or
+ * with IOB_PAGES_RW_SLOW, through the pages themselves. Like a device's
+ * DMA, the copy does not check that the process still maps at these
+ * addresses what is pinned there.
+ *
+ * Return: 0; -EPERM writing into memory that was not mapped writable;
+ * -EFAULT if the memory is gone.
+ */
+int iob_pages_rw(struct iob_pages *pages, unsigned long offset, void *data,
+		 unsigned long length, unsigned int flags)
+{
+	bool write = flags & IOB_PAGES_RW_WRITE;
+	struct mm_struct *mm = pages->source_mm;
+	int rc;
+
+	if (write && !pages->writable)
+		return -EPERM;
+	if (WARN_ON_ONCE(!length || offset + length < offset ||
+			 offset + length > pages->npages << PAGE_SHIFT))
+		return -EINVAL;
+	if (flags & IOB_PAGES_RW_SLOW)
+		return iob_pages_rw_slow(pages, offset, data, length, write);
+	if (current->mm == mm)
+		return iob_pages_rw_user(pages, offset, data, length, write);
+	if (!(flags & IOB_PAGES_RW_KTHREAD) || !(current->flags & PF_KTHREAD) ||
+	    current->mm || !mmget_not_zero(mm))
+		return iob_pages_rw_slow(pages, offset, data, length, write);
+	kthread_use_mm(mm);
+	rc = iob_pages_rw_user(pages, offset, data, length, write);
+	kthread_unuse_mm(mm);
+	mmput(mm);
+	return rc;
 }

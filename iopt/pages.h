@@ -26,7 +26,7 @@ enum iob_pages_account {
 /**
  * struct iob_pages - a page-aligned range of one process's memory
  * @kref: held by every area mapping part of the range, in any IOAS
- * @mutex: protects @users, @npinned and @pfns
+ * @mutex: protects @users, @accesses, @npinned and @pfns
  * @source_task: the mapping process (its group leader); its RLIMIT_MEMLOCK
  *	applies
  * @source_mm: its address space, where pages are pinned from
@@ -36,8 +36,10 @@ enum iob_pages_account {
  * @npages: pages in the range
  * @writable: pinned for write, so devices may write
  * @users: page-index intervals that must stay pinned, one per user (an
- *	area filled into page tables); a page is pinned exactly while some
- *	interval covers it
+ *	area filled into page tables, or a &struct iob_pages_access); a page
+ *	is pinned exactly while some interval covers it
+ * @accesses: the &struct iob_pages_access of in-kernel accesses, by their
+ *	exact interval
  * @npinned: pages pinned, and charged, right now
  * @pfns: the page frame of every pinned page, indexed like the range;
  *	allocated while anything is pinned
@@ -47,7 +49,7 @@ enum iob_pages_account {
  */
 struct iob_pages {
 	struct kref kref;
-	struct mutex mutex;	/* users, npinned, pfns */
+	struct mutex mutex;	/* users, accesses, npinned, pfns */
 	struct task_struct *source_task;
 	struct mm_struct *source_mm;
 	struct user_struct *source_user;
@@ -56,6 +58,7 @@ struct iob_pages {
 	unsigned long npages;
 	bool writable;
 	struct rb_root_cached users;
+	struct rb_root_cached accesses;
 	unsigned long npinned;
 	unsigned long *pfns;
 };
@@ -72,6 +75,21 @@ static inline void iob_pages_get(struct iob_pages *pages)
 int iob_pages_add_user(struct iob_pages *pages, struct iob_itn *user,
 		       unsigned long first, unsigned long last);
 void iob_pages_remove_user(struct iob_pages *pages, struct iob_itn *user);
+
+int iob_pages_access_pin(struct iob_pages *pages, unsigned long first,
+			 unsigned long last, struct page **out);
+bool iob_pages_access_unpin(struct iob_pages *pages, unsigned long first,
+			    unsigned long last);
+
+/* How iob_pages_rw() may reach the memory. */
+enum {
+	IOB_PAGES_RW_WRITE = 1 << 0,	/* into the pages, else out of them */
+	IOB_PAGES_RW_KTHREAD = 1 << 1,	/* a kthread may adopt the owner's mm */
+	IOB_PAGES_RW_SLOW = 1 << 2,	/* always through pinned pages */
+};
+
+int iob_pages_rw(struct iob_pages *pages, unsigned long offset, void *data,
+		 unsigned long length, unsigned int flags);
 
 long iob_pages_pinned_total(void);
 
