@@ -2,6 +2,9 @@
 /*
  * Symbol exports of the iobroker core.
  *
+ * The in-kernel API that include/iobroker/ declares is exported in the
+ * IOBROKER namespace in every build.
+ *
  * The core's internal functions are exported only in a test build
  * (IOBROKER_TEST=y), in the IOBROKER_TEST namespace, for the test module
  * and its KUnit suites. A production build exports none of them.
@@ -11,6 +14,9 @@
 
 #include <linux/build_bug.h>
 #include <linux/export.h>
+
+/* The in-kernel API (include/iobroker/), in every build. */
+#define EXPORT_SYMBOL_IOB(sym) EXPORT_SYMBOL_NS_GPL(sym, IOBROKER)
 
 #ifdef IOBROKER_TEST
 #define EXPORT_SYMBOL_IOB_TEST(sym) EXPORT_SYMBOL_NS_GPL(sym, IOBROKER_TEST)

@@ -8,11 +8,14 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <iobroker/access.h>
 
 #include "../devices/pci.h"
+#include "export.h"
 #include "ioctl.h"
 #include "main.h"
 #include "object.h"
@@ -61,6 +64,32 @@ struct iob_ctx *iob_ctx_from_file(struct file *file)
 {
 	return file->f_op == &iob_fops ? file->private_data : NULL;
 }
+EXPORT_SYMBOL_IOB(iob_ctx_from_file);
+
+/**
+ * iob_ctx_from_fd() - the context of an open /dev/iommu file, by fd
+ * @fd: a file descriptor of the calling process
+ *
+ * The caller owns a reference on the context: iob_ctx_put() when done.
+ *
+ * Return: the context; ERR_PTR(-EBADF) if @fd is not open,
+ * ERR_PTR(-EBADFD) if it is not a /dev/iommu file.
+ */
+struct iob_ctx *iob_ctx_from_fd(int fd)
+{
+	struct file *file = fget(fd);
+	struct iob_ctx *ctx;
+
+	if (!file)
+		return ERR_PTR(-EBADF);
+	ctx = iob_ctx_from_file(file);
+	if (!ctx) {
+		fput(file);
+		return ERR_PTR(-EBADFD);
+	}
+	return ctx;
+}
+EXPORT_SYMBOL_IOB(iob_ctx_from_fd);
 
 static struct miscdevice iob_misc = {
 	.minor = MISC_DYNAMIC_MINOR,

@@ -53,6 +53,8 @@
  */
 #include <linux/atomic.h>
 #include <linux/bug.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -66,6 +68,7 @@ static atomic_long_t iob_alive = ATOMIC_LONG_INIT(0);
 static struct lock_class_key iob_destroy_keys[IOB_OBJ_MAX];
 static const char *const iob_destroy_names[IOB_OBJ_MAX] = {
 	[IOB_OBJ_NONE] = "iob_none_destroy_rwsem",
+	[IOB_OBJ_ACCESS] = "iob_access_destroy_rwsem",
 	[IOB_OBJ_DEVICE] = "iob_device_destroy_rwsem",
 	[IOB_OBJ_HWPT] = "iob_hwpt_destroy_rwsem",
 	[IOB_OBJ_IOAS] = "iob_ioas_destroy_rwsem",
@@ -89,6 +92,33 @@ struct iob_ctx *iob_ctx_alloc(void)
 	return ctx;
 }
 EXPORT_SYMBOL_IOB_TEST(iob_ctx_alloc);
+
+/**
+ * iob_ctx_get() - take a reference on a context
+ * @ctx: a context the caller already holds, through a reference or its
+ *	file
+ *
+ * The reference keeps the /dev/iommu file open, and so the context and
+ * its objects alive, after userspace has closed it.
+ */
+void iob_ctx_get(struct iob_ctx *ctx)
+{
+	if (ctx->file)
+		get_file(ctx->file);
+}
+EXPORT_SYMBOL_IOB(iob_ctx_get);
+
+/**
+ * iob_ctx_put() - drop a reference taken by iob_ctx_get() or
+ *	iob_ctx_from_fd()
+ * @ctx: the context; gone with the last reference to its file
+ */
+void iob_ctx_put(struct iob_ctx *ctx)
+{
+	if (ctx->file)
+		fput(ctx->file);
+}
+EXPORT_SYMBOL_IOB(iob_ctx_put);
 
 static void iob_object_free(struct iob_object *obj)
 {

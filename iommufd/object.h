@@ -24,6 +24,7 @@ struct module;
 enum iob_obj_type {
 	IOB_OBJ_NONE,
 	IOB_OBJ_ANY = IOB_OBJ_NONE,
+	IOB_OBJ_ACCESS,
 	IOB_OBJ_DEVICE,
 	IOB_OBJ_HWPT,
 	IOB_OBJ_IOAS,
@@ -97,6 +98,8 @@ struct iob_object {
 
 struct iob_ctx *iob_ctx_alloc(void);
 void iob_ctx_destroy(struct iob_ctx *ctx);
+void iob_ctx_get(struct iob_ctx *ctx);
+void iob_ctx_put(struct iob_ctx *ctx);
 unsigned long iob_ctx_count_objects(struct iob_ctx *ctx);
 long iob_objects_alive(void);
 
