@@ -19,6 +19,7 @@
 #include "../../iommufd/testhook.h"
 #include "test.h"
 
+MODULE_IMPORT_NS(IOBROKER);
 MODULE_IMPORT_NS(IOBROKER_TEST);
 
 static void iob_selftest_destroy(struct iob_object *obj)

@@ -342,7 +342,7 @@ static int set_temp_memory_limit(struct iommu_test_cmd *cmd)
  * @cmd: its command
  *
  * Return: the operation's result, -EOPNOTSUPP for the ones iobroker does
- * not implement.
+ * not implement. The access operations are in access.c.
  */
 int iob_test_mock(struct iob_ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
@@ -362,6 +362,6 @@ int iob_test_mock(struct iob_ucmd *ucmd, struct iommu_test_cmd *cmd)
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
 		return set_temp_memory_limit(cmd);
 	default:
-		return -EOPNOTSUPP;
+		return iob_test_access(ucmd, cmd);
 	}
 }

@@ -84,6 +84,26 @@ enum {
 	MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES = 1 << 0,
 };
 
+/*
+ * iobroker extensions to create_access.flags, for testing the unmap
+ * contract of access objects:
+ *
+ * MOCK_FLAGS_ACCESS_CREATE_IOB_IGNORE_UNMAP: the access's unmap callback
+ *	unpins nothing, as a broken consumer would. An IOMMU_IOAS_UNMAP of a
+ *	range it holds pinned then fails with EDEADLOCK and unmaps nothing.
+ *	IOMMU_TEST_OP_DESTROY_ACCESS_PAGES and closing the access fd still
+ *	unpin.
+ * MOCK_FLAGS_ACCESS_CREATE_IOB_SLOW_UNMAP: the callback sleeps for
+ *	MOCK_ACCESS_IOB_SLOW_UNMAP_MSEC before it unpins, as a consumer that
+ *	first waits for its transfers to finish would.
+ */
+enum {
+	MOCK_FLAGS_ACCESS_CREATE_IOB_IGNORE_UNMAP = 1 << 16,
+	MOCK_FLAGS_ACCESS_CREATE_IOB_SLOW_UNMAP = 1 << 17,
+};
+
+#define MOCK_ACCESS_IOB_SLOW_UNMAP_MSEC 20
+
 enum {
 	MOCK_FLAGS_DEVICE_NO_DIRTY = 1 << 0,
 	MOCK_FLAGS_DEVICE_HUGE_IOVA = 1 << 1,
