@@ -23,7 +23,7 @@ cross=powerpc64le-linux-gnu-
 
 tests="iobroker_abi iobroker_ioas iobroker_lifetime iobroker_mock
        iobroker_option iobroker_race iobroker_rlimit iobroker_tce
-       iobroker_edu"
+       iobroker_edu iobroker_access"
 suites="iobroker_dispatch iobroker_object iobroker_tce"
 
 log() { printf '[rig] %s\n' "$*" >&2; }
