@@ -11,6 +11,7 @@
 
 #include <sys/mman.h>
 
+#include "../uapi/iobroker/swdma.h"
 #include "iob_edu.h"
 #include "iob_utils.h"
 
@@ -201,6 +202,123 @@ static void demo_dma(int fd)
 	munmap(a, 3 * len);
 }
 
+static int swdma_copy(int chan, __u64 src, __u64 dst, __u64 len, __u32 flags)
+{
+	struct iob_swdma_copy cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.src_iova = src,
+		.dst_iova = dst,
+		.length = len,
+	};
+
+	return iob_ioctl(chan, IOB_SWDMA_COPY, &cmd);
+}
+
+/*
+ * Kernel code moving bytes between IOVAs with the CPU: the software DMA
+ * engine of iobroker_swdma.ko, which reaches the memory through an access
+ * object. Without the module the demo fails: it is part of what it shows.
+ */
+static void demo_swdma(int fd, int have_test)
+{
+	size_t pg = sysconf(_SC_PAGESIZE), len = 4 * pg;
+	__u64 a_iova = 0x100000, b_iova = 0x200000, align = 0;
+	struct iob_swdma_set_ioas set = { .size = sizeof(set) };
+	struct iob_swdma_bind bind = { .size = sizeof(bind) };
+	struct iob_swdma_info info = { .size = sizeof(info) };
+	__u32 ioas = 0, ioas2 = 0, num = 1;
+	struct iommu_iova_range r;
+	char *a, *b;
+	int chan, ok;
+	size_t i;
+
+	printf("A software DMA engine: kernel code copying between IOVAs through an access:\n");
+	chan = open("/dev/iob_swdma", O_RDWR | O_CLOEXEC);
+	if (chan < 0) {
+		printf("  !! cannot open /dev/iob_swdma: %s; is iobroker_swdma.ko loaded?\n\n",
+		       strerror(errno));
+		failures++;
+		return;
+	}
+	a = mmap(NULL, 2 * len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a == MAP_FAILED) {
+		printf("  !! mmap: %s\n\n", strerror(errno));
+		failures++;
+		close(chan);
+		return;
+	}
+	b = a + len;
+	for (i = 0; i < len; i++)
+		a[i] = (char)(i * 7 + 1);
+	memset(b, 0, len);
+
+	printf("  %-56s -> ok\n", "open /dev/iob_swdma: a channel of the engine");
+	step(0, iob_ioas_alloc(fd, &ioas), "IOMMU_IOAS_ALLOC gives IOAS %u", ioas);
+	step(0, iob_map_fixed(fd, ioas, a, len, a_iova),
+	     "map buffer A (a pattern) at IOVA 0x%llx",
+	     (unsigned long long)a_iova);
+	step(0, iob_map_fixed(fd, ioas, b, len, b_iova),
+	     "map buffer B (zeros) at IOVA 0x%llx", (unsigned long long)b_iova);
+	bind.iommufd = fd;
+	bind.ioas_id = ioas;
+	step(0, iob_ioctl(chan, IOB_SWDMA_BIND, &bind),
+	     "IOB_SWDMA_BIND to IOAS %u: access object %u", ioas,
+	     bind.out_access_id);
+	iob_iova_ranges(fd, ioas, &r, &num, &align);
+	printf("  %-56s    %llu\n", "IOVA alignment now, for pinning (PAGE_SIZE)",
+	       (unsigned long long)align);
+
+	step(0, swdma_copy(chan, a_iova, b_iova, len, 0),
+	     "IOB_SWDMA_COPY %zu KiB A -> B, pinning pages", len >> 10);
+	printf("  %-56s    %02x %02x %02x %02x ... %02x\n", "B now reads",
+	       (unsigned char)b[0], (unsigned char)b[1], (unsigned char)b[2],
+	       (unsigned char)b[3], (unsigned char)b[len - 1]);
+	step(0, memcmp(a, b, len) ? -1 : 0, "B matches A byte for byte");
+	memset(b, 0, len);
+	step(0, swdma_copy(chan, a_iova + 3, b_iova + 5, len - 8,
+			   IOB_SWDMA_COPY_RW),
+	     "COPY_RW A+3 -> B+5 through iob_access_rw()");
+	step(0, memcmp(a + 3, b + 5, len - 8) || b[4] || b[len - 3] ? -1 : 0,
+	     "B+5 matches A+3, and not a byte more");
+	if (have_test)
+		printf("  %-56s    %llu\n", "pages pinned between copies",
+		       (unsigned long long)pinned_now(fd));
+
+	step(0, iob_unmap(fd, ioas, b_iova, len, NULL),
+	     "IOMMU_IOAS_UNMAP buffer B");
+	step(ENOENT, swdma_copy(chan, a_iova, b_iova, len, 0),
+	     "IOB_SWDMA_COPY A -> where B was");
+	step(0, iob_ioas_alloc(fd, &ioas2), "IOMMU_IOAS_ALLOC gives IOAS %u",
+	     ioas2);
+	set.ioas_id = ioas2;
+	step(0, iob_ioctl(chan, IOB_SWDMA_SET_IOAS, &set),
+	     "IOB_SWDMA_SET_IOAS: the channel moves to IOAS %u", ioas2);
+	step(ENOENT, swdma_copy(chan, a_iova, b_iova, len, 0),
+	     "IOB_SWDMA_COPY there: nothing mapped");
+	step(0, iob_ioctl(chan, IOB_SWDMA_INFO, &info), "IOB_SWDMA_INFO");
+	printf("  %-56s    %llu in %llu copies\n", "  bytes moved",
+	       (unsigned long long)info.out_bytes_copied,
+	       (unsigned long long)info.out_copies);
+	printf("  %-56s    %llu\n", "  unmap callbacks (leaving an IOAS calls it)",
+	       (unsigned long long)info.out_unmap_calls);
+	ok = info.out_bytes_copied == 2 * len - 8 && info.out_unmap_calls;
+	step(0, ok ? 0 : -1, "the engine counted both copies and the move");
+
+	step(EBUSY, iob_destroy(fd, ioas2),
+	     "IOMMU_DESTROY IOAS %u, the channel's", ioas2);
+	close(chan);
+	printf("  %-56s\n", "closed the channel: its access object is destroyed");
+	step(0, iob_destroy(fd, ioas2), "IOMMU_DESTROY IOAS %u now", ioas2);
+	step(0, iob_destroy(fd, ioas), "IOMMU_DESTROY IOAS %u", ioas);
+	if (have_test)
+		printf("  %-56s    %llu\n", "pages pinned afterwards",
+		       (unsigned long long)pinned_now(fd));
+	printf("\n");
+	munmap(a, 2 * len);
+}
+
 int main(void)
 {
 	__u32 ioas1 = 0, ioas2 = 0, user = 0;
@@ -267,6 +385,7 @@ int main(void)
 		demo_mapping(fd);
 		demo_dma(fd);
 	}
+	demo_swdma(fd, have_test);
 
 	printf("Closing the file destroys whatever is left, leaves first.\n");
 	close(fd);

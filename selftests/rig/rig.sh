@@ -23,7 +23,7 @@ cross=powerpc64le-linux-gnu-
 
 tests="iobroker_abi iobroker_ioas iobroker_lifetime iobroker_mock
        iobroker_option iobroker_race iobroker_rlimit iobroker_tce
-       iobroker_edu iobroker_access"
+       iobroker_edu iobroker_access iobroker_swdma"
 suites="iobroker_dispatch iobroker_object iobroker_tce"
 
 log() { printf '[rig] %s\n' "$*" >&2; }
@@ -49,9 +49,11 @@ build_all() {
 load_modules() {
 	echo "insmod /lib/modules/iobroker.ko"
 	echo "insmod /lib/modules/iobroker_test.ko"
+	echo "insmod /lib/modules/iobroker_swdma.ko"
 }
 
 unload_modules() {
+	echo "rmmod iobroker_swdma"
 	echo "rmmod iobroker_test"
 	echo "rmmod iobroker"
 }
@@ -68,7 +70,7 @@ initramfs() {
 		echo "file /init $out/userspace/init 0755 0 0"
 		echo "file /bin/busybox $cache/busybox/bin/busybox 0755 0 0"
 		if [ "$3" = yes ]; then
-			for m in iobroker iobroker_test; do
+			for m in iobroker iobroker_test iobroker_swdma; do
 				echo "file /lib/modules/$m.ko $top/$m.ko 0644 0 0"
 			done
 		fi
