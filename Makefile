@@ -8,7 +8,7 @@
 #                     boot the guest with the modules loaded, copy dir
 #                     into it and run command there
 #   make lint         checkpatch --strict, sparse, W=1, kernel-doc
-#   make bench [BENCH='pin map tce']
+#   make bench [BENCH='pin map tce access']
 #                     map/unmap throughput, iobroker against Linux's own
 #                     iommufd and VFIO, in two guests booted one after the
 #                     other; BENCH picks parts (default: all)

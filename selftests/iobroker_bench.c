@@ -22,15 +22,22 @@
  * (IOAS_COPY from a mapping of it against MAP_DMA of registered memory,
  * and back).
  *
+ * Access objects: through the test module's access operations, which both
+ * kernels serve alike, pins and unpins of an IOAS range with nothing else
+ * pinned (ACCESS_PAGES, DESTROY_ACCESS_PAGES) and copies out of and into
+ * it (ACCESS_RW) on the fast path, in the owner's process, and on the
+ * slow path, through the pages; sizes up to the test module's 16 MiB.
+ *
  * Usage: iobroker_bench WHO [PART...], WHO "iobroker" or "upstream", PART
- * any of "pin", "map" (with the kernel memory a mapping costs) and "tce";
- * all of them by default.
+ * any of "pin", "map" (with the kernel memory a mapping costs), "tce" and
+ * "access"; all of them by default.
  *
  * Output lines, for the host to merge:
  *   B map|unmap <tables> <mem> <bytes> <usec per call> <GB/s>
  *   B kmem <tables> <mem> <KiB per GiB>
  *   B pin|unpin - <mem> <bytes> <usec per call> <GB/s>
  *   B tce pinmap|unmapunpin|map|unmap <window> <bytes> <usec> <GB/s>
+ *   B access pin|unpin|read|write|sread|swrite <mem> <bytes> <usec> <GB/s>
  *   B skip <what> <why>
  */
 #define _GNU_SOURCE
@@ -43,6 +50,7 @@
 
 #include <linux/vfio.h>
 
+#include "iob_access.h"
 #include "iob_pci.h"
 #include "iob_utils.h"
 #include "mm/gup_test.h"
@@ -568,6 +576,102 @@ static void bench_tce(bool vfio)
 	}
 }
 
+/* --- access objects -------------------------------------------------------- */
+
+/* The test module's limit on one pin or copy. */
+#define ACCESS_MAX_SIZE (16UL << 20)
+
+static void report_access(const char *what, const char *mem,
+			  unsigned long size, double ns, unsigned long calls)
+{
+	double per = ns / calls;
+
+	printf("B access %s %s %lu %.1f %.3f\n", what, mem, size, per / 1e3,
+	       size / per);
+}
+
+/* Time @calls ACCESS_RW of @size bytes at @iova; 0 or the errno. */
+static int time_rw(int fd, int afd, __u64 iova, char *tmp,
+		   unsigned long size, __u32 flags, double *ns,
+		   unsigned long *calls)
+{
+	double t0 = now_ns();
+	int rc = 0;
+
+	for (*calls = 0; !rc && (*calls < MIN_CALLS ||
+				 (now_ns() - t0 < CASE_NSEC / 2 &&
+				  *calls < 100000)); ++*calls)
+		rc = iob_access_rw(fd, afd, iova, tmp, size, flags);
+	*ns = now_ns() - t0;
+	return rc;
+}
+
+static void bench_access(const char *mem, char *buf)
+{
+	static const struct {
+		const char *name;
+		__u32 flags;
+	} rws[] = {
+		{ "read", 0 },
+		{ "write", MOCK_ACCESS_RW_WRITE },
+		{ "sread", MOCK_ACCESS_RW_SLOW_PATH },
+		{ "swrite", MOCK_ACCESS_RW_SLOW_PATH | MOCK_ACCESS_RW_WRITE },
+	};
+	unsigned long size, calls;
+	double pin_ns, unpin_ns, t, ns;
+	char *tmp = malloc(ACCESS_MAX_SIZE);
+	int fd, afd = -1, rc;
+	unsigned int i;
+	__u32 ioas = 0, item;
+	__u64 iova;
+
+	for (size = MIN_SIZE; tmp && size <= ACCESS_MAX_SIZE; size *= 4) {
+		fd = iob_open();
+		rc = fd < 0 ? errno : iob_ioas_alloc(fd, &ioas);
+		if (!rc)
+			rc = iob_map(fd, ioas, buf, size, &iova);
+		if (!rc)
+			rc = iob_create_access(fd, ioas,
+					       MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+					       &afd);
+		pin_ns = 0;
+		unpin_ns = 0;
+		for (calls = 0; !rc && (calls < MIN_CALLS ||
+					(pin_ns + unpin_ns < CASE_NSEC &&
+					 calls < 100000)); calls++) {
+			t = now_ns();
+			rc = iob_access_pages(fd, afd, iova, size, NULL, 0,
+					      &item);
+			pin_ns += now_ns() - t;
+			if (rc)
+				break;
+			t = now_ns();
+			rc = iob_destroy_access_pages(fd, afd, item);
+			unpin_ns += now_ns() - t;
+		}
+		if (!rc) {
+			report_access("pin", mem, size, pin_ns, calls);
+			report_access("unpin", mem, size, unpin_ns, calls);
+		}
+		for (i = 0; !rc && i < ARRAY_SIZE(rws); i++) {
+			rc = time_rw(fd, afd, iova, tmp, size, rws[i].flags,
+				     &ns, &calls);
+			if (!rc)
+				report_access(rws[i].name, mem, size, ns,
+					      calls);
+		}
+		if (rc)
+			printf("B skip access-%s-%lu %s\n", mem, size,
+			       strerror(rc));
+		if (afd >= 0)
+			close(afd);
+		afd = -1;
+		if (fd >= 0)
+			close(fd);
+	}
+	free(tmp);
+}
+
 /* Is @part among the parts named on the command line (all if none)? */
 static bool wanted(int argc, char **argv, const char *part)
 {
@@ -585,16 +689,17 @@ int main(int argc, char **argv)
 		const char *name;
 		bool huge;
 	} mems[] = { { "small", false }, { "huge", true } };
-	bool pin, map;
+	bool pin, map, access;
 	unsigned int m, tables;
 
 	if (argc > 1)
 		who = argv[1];
 	pin = wanted(argc, argv, "pin");
 	map = wanted(argc, argv, "map");
+	access = wanted(argc, argv, "access");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("B info %s\n", who);
-	for (m = 0; m < ARRAY_SIZE(mems) && (pin || map); m++) {
+	for (m = 0; m < ARRAY_SIZE(mems) && (pin || map || access); m++) {
 		char *buf = get_memory(mems[m].huge);
 
 		if (!buf) {
@@ -608,6 +713,8 @@ int main(int argc, char **argv)
 			bench_map(tables, mems[m].name, buf);
 			bench_kmem(tables, mems[m].name, buf);
 		}
+		if (access)
+			bench_access(mems[m].name, buf);
 		munmap(buf, MAX_SIZE);
 	}
 	if (wanted(argc, argv, "tce"))

@@ -43,6 +43,15 @@ FNR == 1 { side++ }
 		torder[tn++] = key
 	}
 }
+/^B access / {
+	key = $3 " " $4 " " $5
+	ausec[side, key] = $6
+	agbs[side, key] = $7
+	if (!(key in aseen)) {
+		aseen[key] = 1
+		aorder[an++] = key
+	}
+}
 /^B skip / { skip[side, $3] = $4 }
 
 END {
@@ -119,6 +128,22 @@ END {
 				line = line sprintf("%10s %10s | %7s", "n/a", "n/a", "-")
 			print line
 		}
+	}
+	printf "\nAccess objects: the test module's ACCESS_PAGES + DESTROY_ACCESS_PAGES (pin, unpin) and ACCESS_RW of an\n"
+	printf "IOAS range with no page table, iobroker vs Linux 6.12 iommufd. read/write: the fast path, in the owner's\n"
+	printf "process; sread/swrite: the slow path, through the pages. Ratios are iobroker's throughput over upstream's.\n"
+	printf "%-6s %-6s %6s | %10s %10s | %10s %10s | %7s\n", "op", "mem", "size",
+	       "iob us", "iob GB/s", "up us", "up GB/s", "ratio"
+	for (i = 0; i < an; i++) {
+		split(aorder[i], k, " ")
+		line = sprintf("%-6s %-6s %6s | %10.1f %10.3f | ", k[1], k[2], human(k[3]),
+			       ausec[1, aorder[i]], agbs[1, aorder[i]])
+		if ((2, aorder[i]) in agbs && agbs[2, aorder[i]] > 0)
+			line = line sprintf("%10.1f %10.3f | %7.2f", ausec[2, aorder[i]], agbs[2, aorder[i]],
+					    agbs[1, aorder[i]] / agbs[2, aorder[i]])
+		else
+			line = line sprintf("%10s %10s | %7s", "n/a", "n/a", "-")
+		print line
 	}
 	printf "\n"
 	for (key in skip) {

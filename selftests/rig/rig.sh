@@ -9,6 +9,7 @@
 #   rig.sh guest            RUN='command' [FILES=dir]: your own program
 #   rig.sh bench            benchmarks, iobroker then upstream iommufd;
 #                           BENCH='tce pin' runs only those parts
+#                           (pin, map, tce, access)
 #
 # Environment: IOBROKER_CACHE (kernel cache, default ~/.cache/iobroker),
 # JOBS (parallel build jobs), TIMEOUT (seconds the guest may run).
