@@ -400,14 +400,15 @@ EXPORT_SYMBOL_IOB_TEST(tce_ps_live_tces);
 
 static void tce_ps_lock_pts(struct tce_ps_pt *a, struct tce_ps_pt *b)
 {
-	unsigned int w, sub = 0;
+	unsigned int w;
 
 	if (b && b < a)
 		swap(a, b);
+	/* One lockdep subclass per window: a's, then b's after them. */
 	for (w = 0; w < a->tp->nwin; w++)
-		mutex_lock_nested(&tce_ps_win(a, w)->lock, sub++);
+		mutex_lock_nested(&tce_ps_win(a, w)->lock, w);
 	for (w = 0; b && w < b->tp->nwin; w++)
-		mutex_lock_nested(&tce_ps_win(b, w)->lock, sub++);
+		mutex_lock_nested(&tce_ps_win(b, w)->lock, a->tp->nwin + w);
 }
 
 static void tce_ps_unlock_pts(struct tce_ps_pt *a, struct tce_ps_pt *b)
