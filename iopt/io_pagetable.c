@@ -783,7 +783,8 @@ again:
 		up_write(&iopt->iova_rwsem);
 		up_read(&iopt->domains_rwsem);
 		if (tries)
-			msleep(tries);
+			usleep_range(tries * USEC_PER_MSEC,
+				     2 * tries * USEC_PER_MSEC);
 		tries++;
 		iopt_notify_unmap(iopt, pfirst, plast);
 		goto again;
