@@ -69,6 +69,7 @@ struct iob_iopt_access *iopt_add_access(struct iob_iopt *iopt,
 	}
 	return acc;
 }
+EXPORT_SYMBOL_IOB_TEST(iopt_add_access);
 
 static bool iopt_access_quiet(struct iob_iopt *iopt,
 			      struct iob_iopt_access *acc)
@@ -98,6 +99,7 @@ void iopt_remove_access(struct iob_iopt *iopt, struct iob_iopt_access *acc)
 	wait_event(iopt->access_wq, iopt_access_quiet(iopt, acc));
 	kfree(acc);
 }
+EXPORT_SYMBOL_IOB_TEST(iopt_remove_access);
 
 /**
  * iopt_notify_unmap() - tell every access that IOVAs are going away
@@ -123,6 +125,7 @@ void iopt_notify_unmap(struct iob_iopt *iopt, u64 first, u64 last)
 	}
 	xa_unlock(&iopt->accesses);
 }
+EXPORT_SYMBOL_IOB_TEST(iopt_notify_unmap);
 
 /*
  * A walk over the back to back areas that cover [iova, last]: each step is

@@ -58,6 +58,7 @@ void iopt_init(struct iob_iopt *iopt)
 	xa_init_flags(&iopt->accesses, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
 	init_waitqueue_head(&iopt->access_wq);
 }
+EXPORT_SYMBOL_IOB_TEST(iopt_init);
 
 /* --- alignment ----------------------------------------------------------- */
 
@@ -804,6 +805,7 @@ again:
 	*unmapped = total;
 	return rc;
 }
+EXPORT_SYMBOL_IOB_TEST(iopt_unmap);
 
 /* --- adding and removing page tables -------------------------------------- */
 
@@ -1023,3 +1025,4 @@ void iopt_destroy(struct iob_iopt *iopt)
 	xa_destroy(&iopt->domains);
 	xa_destroy(&iopt->accesses);
 }
+EXPORT_SYMBOL_IOB_TEST(iopt_destroy);
