@@ -16,6 +16,7 @@
 
 #include "../devices/pci.h"
 #include "export.h"
+#include "fault.h"
 #include "ioctl.h"
 #include "main.h"
 #include "object.h"
@@ -131,8 +132,10 @@ static int __init iob_init(void)
 	iob_debugfs = debugfs_create_dir("iobroker", NULL);
 	debugfs_create_file("objects", 0400, iob_debugfs, NULL,
 			    &iob_objects_fops);
+	iob_fault_init();
 	rc = iob_pci_init();
 	if (rc) {
+		iob_fault_exit();
 		debugfs_remove_recursive(iob_debugfs);
 		misc_deregister(&iob_misc);
 	}
@@ -142,6 +145,7 @@ static int __init iob_init(void)
 static void __exit iob_exit(void)
 {
 	iob_pci_exit();
+	iob_fault_exit();
 	debugfs_remove_recursive(iob_debugfs);
 	misc_deregister(&iob_misc);
 }

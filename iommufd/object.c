@@ -60,6 +60,7 @@
 #include <linux/slab.h>
 
 #include "export.h"
+#include "fault.h"
 #include "object.h"
 
 /* Objects alive in all contexts, reserved ones included; for tests. */
@@ -228,7 +229,7 @@ struct iob_object *__iob_object_alloc(struct iob_ctx *ctx, size_t size,
 	if (!try_module_get(ops->owner))
 		return ERR_PTR(-ENODEV);
 
-	obj = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	obj = iob_should_fail() ? NULL : kzalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!obj) {
 		rc = -ENOMEM;
 		goto err_module;
@@ -323,6 +324,8 @@ struct iob_object *iob_object_get(struct iob_ctx *ctx, u32 id,
 {
 	struct iob_object *obj;
 
+	if (iob_should_fail())
+		return ERR_PTR(-ENOENT);
 	xa_lock(&ctx->objects);
 	obj = xa_load(&ctx->objects, id);
 	if (!obj || (type != IOB_OBJ_ANY && iob_object_type(obj) != type) ||

@@ -21,6 +21,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
 
+#include "../iommufd/fault.h"
 #include "account.h"
 #include "pages.h"
 
@@ -67,6 +68,8 @@ int iob_account_pin(struct iob_pages *pages, unsigned long npages)
 {
 	int rc = 0;
 
+	if (iob_should_fail())
+		return -ENOMEM;
 	if (pages->account == IOB_PAGES_ACCOUNT_USER)
 		rc = iob_charge_user(pages, npages);
 	else if (pages->account == IOB_PAGES_ACCOUNT_MM)

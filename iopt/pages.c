@@ -35,6 +35,7 @@
 #include <linux/uaccess.h>
 
 #include "../iommufd/export.h"
+#include "../iommufd/fault.h"
 #include "account.h"
 #include "pages.h"
 
@@ -168,6 +169,10 @@ static int iob_pages_pin_span(struct iob_pages *pages, unsigned long first,
 		unsigned long addr = pages->uaddr + ((first + done) << PAGE_SHIFT);
 		long want = min(n - done, bufn), got;
 
+		if (iob_should_fail()) {
+			rc = -EFAULT;
+			break;
+		}
 		if (remote) {
 			if (!locked) {
 				mmap_read_lock(mm);
@@ -465,7 +470,7 @@ static int iob_pages_pin_brief(struct iob_pages *pages, unsigned long index,
 	int locked = 1;
 	long got;
 
-	if (!mmget_not_zero(mm))
+	if (iob_should_fail() || !mmget_not_zero(mm))
 		return -EFAULT;
 	mmap_read_lock(mm);
 	got = pin_user_pages_remote(mm, pages->uaddr + (index << PAGE_SHIFT),

@@ -27,6 +27,7 @@
 #include <linux/slab.h>
 
 #include "../iommufd/export.h"
+#include "../iommufd/fault.h"
 #include "tce.h"
 
 /* Entries of a table are counted with 32 bits on every platform we know. */
@@ -343,7 +344,9 @@ static int tce_flush_stage(struct tce_table *tbl, u64 idx, unsigned int n,
 
 	u64 mask = tce_page_mask(tbl->geo.page_shift), len, k, *slot;
 
-	rc = tbl->ops->put(tbl, idx, tbl->stage, n);
+	/* A failure point standing for the backend's (a hypercall's). */
+	rc = iob_should_fail() ? -ENOMEM : tbl->ops->put(tbl, idx, tbl->stage,
+							 n);
 	if (rc)
 		return rc;
 	/* The leaves were populated before the first batch. */
