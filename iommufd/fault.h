@@ -13,6 +13,7 @@
 #ifndef IOBROKER_FAULT_H
 #define IOBROKER_FAULT_H
 
+#include <linux/sched.h>
 #include <linux/types.h>
 
 #if defined(IOBROKER_TEST) && defined(CONFIG_FAULT_INJECTION_DEBUG_FS)
@@ -20,7 +21,32 @@ bool iob_should_fail(void);
 void iob_fault_init(void);
 void iob_fault_exit(void);
 
+/*
+ * Hold off a fail-nth sweep of the calling task across code outside the
+ * module that cannot take a failed allocation; the count resumes after.
+ */
+static inline unsigned int iob_fault_hold(void)
+{
+	unsigned int nth = current->fail_nth;
+
+	current->fail_nth = 0;
+	return nth;
+}
+
+static inline void iob_fault_resume(unsigned int nth)
+{
+	current->fail_nth = nth;
+}
 #else
+static inline unsigned int iob_fault_hold(void)
+{
+	return 0;
+}
+
+static inline void iob_fault_resume(unsigned int nth)
+{
+}
+
 static inline bool iob_should_fail(void)
 {
 	return false;

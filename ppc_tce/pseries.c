@@ -60,6 +60,7 @@
 #include <asm/iommu.h>
 
 #include "../iommufd/export.h"
+#include "../iommufd/fault.h"
 #include "../uapi/iobroker/iommufd.h"
 #include "pseries.h"
 #include "tce.h"
@@ -421,6 +422,53 @@ static void tce_ps_unlock_pts(struct tce_ps_pt *a, struct tce_ps_pt *b)
 		mutex_unlock(&tce_ps_win(a, w)->lock);
 }
 
+/*
+ * The platform's window calls. Linux 6.12's pseries code does not survive
+ * a failed allocation inside them: spapr_tce_create_table(), putting the
+ * default window back, parses the property it may have failed to
+ * recreate and dereferences NULL. So a fault-injection sweep is held off
+ * while they run, and a failure point of ours in front of the two that
+ * may fail stands for the platform failing.
+ */
+static long tce_ps_create_table(struct iommu_table_group *tg, int num,
+				u32 page_shift, u64 size, u32 levels,
+				struct iommu_table **tbl)
+{
+	unsigned int nth;
+	long rc;
+
+	if (iob_should_fail())
+		return -ENOMEM;
+	nth = iob_fault_hold();
+	rc = tg->ops->create_table(tg, num, page_shift, size, levels, tbl);
+	iob_fault_resume(nth);
+	return rc;
+}
+
+static long tce_ps_set_window(struct iommu_table_group *tg, int num,
+			      struct iommu_table *tbl)
+{
+	unsigned int nth;
+	long rc;
+
+	if (iob_should_fail())
+		return -ENOMEM;
+	nth = iob_fault_hold();
+	rc = tg->ops->set_window(tg, num, tbl);
+	iob_fault_resume(nth);
+	return rc;
+}
+
+static long tce_ps_unset_window(struct iommu_table_group *tg, int num)
+{
+	unsigned int nth = iob_fault_hold();
+	long rc;
+
+	rc = tg->ops->unset_window(tg, num);
+	iob_fault_resume(nth);
+	return rc;
+}
+
 /* Remove @pe's windows, the 64-bit one first, as the platform needs. */
 static void tce_ps_drop_windows(struct tce_ps_pe *pe)
 {
@@ -430,7 +478,7 @@ static void tce_ps_drop_windows(struct tce_ps_pe *pe)
 	for (w = TCE_MAX_WINDOWS; w-- > 0;) {
 		if (!pe->hw[w])
 			continue;
-		rc = pe->tg->ops->unset_window(pe->tg, w);
+		rc = tce_ps_unset_window(pe->tg, w);
 		if (rc)
 			pr_warn("group %d: removing window %u failed (%ld)\n",
 				pe->id, w, rc);
@@ -453,11 +501,10 @@ static int tce_ps_reset(struct tce_ps_pe *pe)
 	struct iommu_table *tbl;
 	long rc;
 
-	rc = pe->tg->ops->create_table(pe->tg, 0, 12, pe->caps.dma32_size, 1,
-				       &tbl);
+	rc = tce_ps_create_table(pe->tg, 0, 12, pe->caps.dma32_size, 1, &tbl);
 	if (rc)
 		return rc;
-	rc = pe->tg->ops->unset_window(pe->tg, 0);
+	rc = tce_ps_unset_window(pe->tg, 0);
 	iommu_tce_table_put(tbl);
 	return rc;
 }
@@ -474,11 +521,11 @@ static int tce_ps_make_windows(struct tce_ps_pe *pe, struct tce_ps_pt *pt)
 	for (w = 0; w < pt->tp->nwin; w++) {
 		const struct tce_table *sw = tce_ps_win(pt, w);
 
-		rc = tg->ops->create_table(tg, w, sw->geo.page_shift,
-					   sw->geo.size, pt->hw_levels[w], &tbl);
+		rc = tce_ps_create_table(tg, w, sw->geo.page_shift,
+					 sw->geo.size, pt->hw_levels[w], &tbl);
 		if (rc)
 			goto err_drop;
-		rc = tg->ops->set_window(tg, w, tbl);
+		rc = tce_ps_set_window(tg, w, tbl);
 		if (!rc && (tbl->it_offset << tbl->it_page_shift !=
 			    sw->geo.offset ||
 			    tbl->it_page_shift != sw->geo.page_shift ||
