@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fault-injection sweep. Each test runs one sequence of calls that
+ * succeeds, then runs it again with the Nth failure point of the calling
+ * thread made to fail (/proc/thread-self/fail-nth), for N = 1, 2, ...
+ * until a run meets fewer than N points. The points are every slab and
+ * page allocation (failslab, fail_page_alloc) and iobroker's own
+ * (fail_iobroker: object allocation and lookup, pinning, accounting, TCE
+ * programming, brief pins of copies). Whatever fails, after the files are
+ * closed the module must hold no pinned page, no TCE and no object, and
+ * the user's locked_vm must be back; a WARN panics the guest and kmemleak
+ * runs at the end of the suite. Each test prints how many points its
+ * sequence reached.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "kselftest_harness.h"
+
+#include "iob_access.h"
+#include "iob_buffer.h"
+#include "iob_edu.h"
+#include "iob_pci.h"
+
+#define IOVA ((__u64)MOCK_APERTURE_START)
+#define DDW ((__u64)1 << 59)
+/* A sequence that needs more points than this is a test bug. */
+#define MAX_POINTS 5000
+
+/* This thread's fail-nth: each test runs in a process of its own. */
+static int nth_fd = -1;
+static int injection_ready;
+
+static int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+/*
+ * Let every allocation be failed, GFP_KERNEL ones included, and keep the
+ * log quiet: what is looked for is a splat, not the injections.
+ */
+static int setup_injection(void)
+{
+	DIR *d = opendir("/sys/kernel/debug");
+	struct dirent *de;
+	char path[512];
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "fail", 4))
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/debug/%s/verbose",
+			 de->d_name);
+		write_str(path, "0");
+	}
+	closedir(d);
+	if (write_str("/sys/kernel/debug/failslab/ignore-gfp-wait", "N") ||
+	    write_str("/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait",
+		      "N") ||
+	    write_str("/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem",
+		      "N"))
+		return -1;
+	return access("/sys/kernel/debug/fail_iobroker/probability", F_OK);
+}
+
+static void set_nth(unsigned int n)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%u", n);
+
+	/* Disabling can itself meet the failure: then try again. */
+	while (pwrite(nth_fd, buf, len, 0) != len && errno == EFAULT)
+		;
+}
+
+/* Points left before the failure; 0 once it was injected. */
+static unsigned int get_nth(void)
+{
+	char buf[16] = "";
+	ssize_t n;
+
+	n = pread(nth_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	return strtoul(buf, NULL, 10);
+}
+
+/* Failures injected so far at iobroker's own points. */
+static long own_injected(void)
+{
+	char buf[32] = "";
+	int fd = open("/sys/kernel/debug/fail_iobroker/injected", O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+/* What a sequence opened, for the sweep to close. */
+struct seq {
+	int fd;
+	int afd;
+	struct edu e;
+	char *mem;
+	size_t len;
+};
+
+typedef int (*seq_fn)(struct seq *s);
+
+/* The first edu the rig gives, handed to iobroker-pci. */
+static char edu_name[32];
+
+static void seq_close(struct seq *s)
+{
+	if (s->afd >= 0)
+		close(s->afd);
+	edu_close(&s->e);
+	if (s->fd >= 0)
+		close(s->fd);
+	s->afd = -1;
+	s->fd = -1;
+}
+
+#define TRY(x)				\
+	do {				\
+		if (x)			\
+			return -1;	\
+	} while (0)
+
+/* ioas.c: alloc, ranges, allowed ranges, map, copy, option, unmap. */
+static int seq_ioas(struct seq *s)
+{
+	struct iommu_iova_range r[4] = {
+		{ .start = IOVA, .last = IOVA + 64 * s->len - 1 },
+	};
+	__u32 num = 1, a, b;
+	__u64 align, iova = IOVA, dst = 0, got;
+
+	s->fd = iob_open();
+	TRY(s->fd < 0);
+	TRY(iob_ioas_alloc(s->fd, &a));
+	TRY(iob_ioas_alloc(s->fd, &b));
+	TRY(iob_allow_iovas(s->fd, a, r, 1));
+	num = ARRAY_SIZE(r);
+	TRY(iob_iova_ranges(s->fd, a, r, &num, &align));
+	TRY(iob_map_fixed(s->fd, a, s->mem, s->len, iova));
+	TRY(iob_map(s->fd, a, s->mem, s->len, &iova));
+	TRY(iob_copy(s->fd, b, &dst, a, IOVA, s->len, IOB_RW));
+	TRY(iob_option_get(s->fd, IOMMU_OPTION_HUGE_PAGES, b, &got));
+	TRY(iob_unmap(s->fd, a, IOVA, s->len, NULL));
+	TRY(iob_unmap(s->fd, b, 0, UINT64_MAX, NULL));
+	TRY(iob_destroy(s->fd, b));
+	return 0;
+}
+
+/* A mock device: pins and TCEs at attach, more at map, checked. */
+static int seq_mock_domain(struct seq *s)
+{
+	__u32 ioas, stdev, hwpt;
+
+	s->fd = iob_open();
+	TRY(s->fd < 0);
+	TRY(iob_ioas_alloc(s->fd, &ioas));
+	TRY(iob_map_fixed(s->fd, ioas, s->mem, s->len / 2, IOVA));
+	TRY(iob_mock_domain(s->fd, ioas, &stdev, &hwpt, NULL));
+	TRY(iob_map_fixed(s->fd, ioas, s->mem + s->len / 2, s->len / 2,
+			  IOVA + s->len));
+	TRY(iob_check_map(s->fd, hwpt, IOVA, s->mem, s->len / 2));
+	TRY(iob_unmap(s->fd, ioas, 0, UINT64_MAX, NULL));
+	TRY(iob_destroy(s->fd, stdev));
+	return 0;
+}
+
+/* Replace: a device between two IOASes, through a HWPT of its own. */
+static int seq_replace(struct seq *s)
+{
+	__u32 a, b, stdev, idev, hwpt2, cur;
+
+	s->fd = iob_open();
+	TRY(s->fd < 0);
+	TRY(iob_ioas_alloc(s->fd, &a));
+	TRY(iob_ioas_alloc(s->fd, &b));
+	TRY(iob_map_fixed(s->fd, a, s->mem, s->len, IOVA));
+	TRY(iob_map_fixed(s->fd, b, s->mem, s->len, IOVA + s->len));
+	TRY(iob_mock_domain(s->fd, a, &stdev, NULL, &idev));
+	TRY(iob_hwpt_alloc(s->fd, idev, b, 0, &hwpt2));
+	TRY(iob_mock_replace(s->fd, stdev, hwpt2, &cur));
+	TRY(iob_mock_replace(s->fd, stdev, a, &cur));
+	TRY(iob_destroy(s->fd, hwpt2));
+	return 0;
+}
+
+/* TCE windows: a pseries-shaped mock, a HWPT with a 64-bit window. */
+static int seq_windows(struct seq *s)
+{
+	__u32 a, b, stdev, idev, hwpt;
+
+	s->fd = iob_open();
+	TRY(s->fd < 0);
+	TRY(iob_ioas_alloc(s->fd, &a));
+	TRY(iob_ioas_alloc(s->fd, &b));
+	TRY(iob_mock_domain_flags(s->fd, a, MOCK_FLAGS_DEVICE_IOB_PSERIES,
+				  &stdev, NULL, &idev));
+	TRY(iob_map_fixed(s->fd, a, s->mem, s->len, 1ULL << 20));
+	TRY(iob_hwpt_alloc_tce(s->fd, idev, b, 1ULL << 28, 16, 1ULL << 32,
+			       &hwpt));
+	TRY(iob_map_fixed(s->fd, b, s->mem, s->len, DDW));
+	TRY(iob_mock_replace(s->fd, stdev, hwpt, NULL));
+	TRY(iob_unmap(s->fd, b, DDW, s->len, NULL));
+	return 0;
+}
+
+/* An access: pin, copies on both paths, an unmap its callback serves. */
+static int seq_access(struct seq *s)
+{
+	char tmp[256];
+	__u32 ioas, item;
+
+	s->fd = iob_open();
+	TRY(s->fd < 0);
+	TRY(iob_ioas_alloc(s->fd, &ioas));
+	TRY(iob_create_access(s->fd, ioas,
+			      MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+			      &s->afd));
+	TRY(iob_map_fixed(s->fd, ioas, s->mem, s->len, IOVA));
+	TRY(iob_access_pages(s->fd, s->afd, IOVA, 2 * page_size, s->mem, 0,
+			     &item));
+	TRY(iob_access_rw(s->fd, s->afd, IOVA + 100, tmp, sizeof(tmp), 0));
+	TRY(iob_access_rw(s->fd, s->afd, IOVA + page_size - 100, tmp,
+			  sizeof(tmp),
+			  MOCK_ACCESS_RW_SLOW_PATH | MOCK_ACCESS_RW_WRITE));
+	/* Past the pinned pages the slow path pins briefly. */
+	TRY(iob_access_rw(s->fd, s->afd, IOVA + 3 * page_size, tmp,
+			  sizeof(tmp), MOCK_ACCESS_RW_SLOW_PATH));
+	TRY(iob_unmap(s->fd, ioas, IOVA, s->len, NULL));
+	TRY(iob_destroy_access_pages(s->fd, s->afd, item) != ENOENT);
+	return 0;
+}
+
+/* An access pinning under a page table, then moved to another IOAS. */
+static int seq_access_replace(struct seq *s)
+{
+	char tmp[64];
+	__u32 a, b, item;
+
+	s->fd = iob_open();
+	TRY(s->fd < 0);
+	TRY(iob_ioas_alloc(s->fd, &a));
+	TRY(iob_ioas_alloc(s->fd, &b));
+	TRY(iob_mock_domain(s->fd, a, NULL, NULL, NULL));
+	TRY(iob_map_fixed(s->fd, a, s->mem, s->len, IOVA));
+	TRY(iob_map_fixed(s->fd, b, s->mem, s->len, IOVA));
+	TRY(iob_create_access(s->fd, a,
+			      MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+			      &s->afd));
+	TRY(iob_access_pages(s->fd, s->afd, IOVA, page_size, NULL, 0, &item));
+	TRY(iob_access_replace_ioas(s->fd, s->afd, b));
+	TRY(iob_access_rw(s->fd, s->afd, IOVA, tmp, sizeof(tmp), 0));
+	TRY(iob_access_pages(s->fd, s->afd, IOVA, page_size, NULL, 0, &item));
+	return 0;
+}
+
+/* A real device: bind, attach (windows, hypercalls), map, detach. */
+static int seq_edu(struct seq *s)
+{
+	__u32 ioas, hwpt;
+
+	s->fd = iob_open();
+	TRY(s->fd < 0);
+	TRY(edu_open(&s->e, edu_name));
+	TRY(edu_bind(&s->e, s->fd));
+	TRY(iob_ioas_alloc(s->fd, &ioas));
+	TRY(iob_map_fixed(s->fd, ioas, s->mem, s->len, 1ULL << 20));
+	TRY(edu_attach(&s->e, ioas, &hwpt));
+	TRY(iob_map_fixed(s->fd, ioas, s->mem, s->len, 1ULL << 22));
+	TRY(iob_unmap(s->fd, ioas, 1ULL << 20, s->len, NULL));
+	TRY(edu_detach(&s->e));
+	return 0;
+}
+
+struct baseline {
+	long objects;
+	long pinned;
+	long long tces;
+	__u64 locked;
+};
+
+static void measure(struct baseline *b)
+{
+	int fd = iob_open();
+
+	b->objects = iob_global_objects();
+	b->pinned = module_pinned_pages();
+	b->tces = iob_hw_tces();
+	b->locked = UINT64_MAX;
+	if (fd >= 0) {
+		iob_pin_stats(fd, NULL, &b->locked);
+		close(fd);
+	}
+}
+
+/* Objects go with their file's release; give a slow guest a moment. */
+static void settle(const struct baseline *want, struct baseline *now)
+{
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		measure(now);
+		if (!memcmp(want, now, sizeof(*now)))
+			return;
+		usleep(10000);
+	}
+}
+
+static void run_seq(seq_fn fn, struct seq *s, int *rc)
+{
+	s->fd = -1;
+	s->afd = -1;
+	s->e.fd = -1;
+	s->e.bar = NULL;
+	*rc = fn(s);
+}
+
+/* Sweep every failure point of @fn; returns how many it reached. */
+static unsigned int sweep(struct __test_metadata *_metadata,
+			  const char *name, seq_fn fn)
+{
+	struct baseline want, now;
+	struct seq s = {};
+	long own0, own;
+	unsigned int n;
+	int rc;
+
+	s.len = 8 * page_size;
+	s.mem = mmap(NULL, s.len, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, s.mem);
+	memset(s.mem, 0x5a, s.len);
+	measure(&want);
+	ASSERT_LE(0, want.objects);
+	ASSERT_EQ(0, want.tces);
+
+	/* Unhindered, the sequence works. */
+	run_seq(fn, &s, &rc);
+	seq_close(&s);
+	ASSERT_EQ(0, rc);
+	settle(&want, &now);
+	ASSERT_EQ(0, memcmp(&want, &now, sizeof(now)));
+
+	own0 = own_injected();
+	ASSERT_LE(0, own0);
+	for (n = 1; n <= MAX_POINTS; n++) {
+		unsigned int left;
+
+		set_nth(n);
+		run_seq(fn, &s, &rc);
+		left = get_nth();
+		set_nth(0);
+		seq_close(&s);
+		settle(&want, &now);
+		EXPECT_EQ(want.objects, now.objects) TH_LOG("%s: point %u", name, n);
+		EXPECT_EQ(want.pinned, now.pinned) TH_LOG("%s: point %u", name, n);
+		EXPECT_EQ(want.tces, now.tces) TH_LOG("%s: point %u", name, n);
+		EXPECT_EQ(want.locked, now.locked) TH_LOG("%s: point %u", name, n);
+		EXPECT_EQ(0, buffer_unpinned(s.mem, s.len)) TH_LOG("%s: point %u", name, n);
+		if (memcmp(&want, &now, sizeof(now)))
+			break;
+		if (left) {
+			/* Nothing failed: the whole sequence ran, and worked. */
+			EXPECT_EQ(0, rc) TH_LOG("%s: clean run %u failed", name, n);
+			break;
+		}
+	}
+	ASSERT_GE(MAX_POINTS, n);
+	munmap(s.mem, s.len);
+	own = own_injected() - own0;
+	ksft_print_msg("%s: %u failure points (%ld of them iobroker's own), each failed once, nothing left behind\n",
+		       name, n - 1, own);
+	/* The sweep went through the module's own points too. */
+	EXPECT_LT(0, own);
+	return n - 1;
+}
+
+FIXTURE(fail_nth) {
+	int unused;
+};
+
+FIXTURE_SETUP(fail_nth)
+{
+	ASSERT_TRUE(injection_ready) TH_LOG("fault injection is not set up");
+	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
+	ASSERT_LE(0, nth_fd);
+}
+
+FIXTURE_TEARDOWN(fail_nth)
+{
+	if (nth_fd >= 0)
+		close(nth_fd);
+}
+
+TEST_F(fail_nth, ioas)
+{
+	EXPECT_LT(10, sweep(_metadata, "ioas", seq_ioas));
+}
+
+TEST_F(fail_nth, mock_domain)
+{
+	EXPECT_LT(10, sweep(_metadata, "mock_domain", seq_mock_domain));
+}
+
+TEST_F(fail_nth, replace)
+{
+	EXPECT_LT(10, sweep(_metadata, "replace", seq_replace));
+}
+
+TEST_F(fail_nth, tce_windows)
+{
+	EXPECT_LT(10, sweep(_metadata, "tce_windows", seq_windows));
+}
+
+TEST_F(fail_nth, access)
+{
+	EXPECT_LT(10, sweep(_metadata, "access", seq_access));
+}
+
+TEST_F(fail_nth, access_replace)
+{
+	EXPECT_LT(10, sweep(_metadata, "access_replace", seq_access_replace));
+}
+
+TEST_F(fail_nth, edu)
+{
+	ASSERT_NE(0, edu_name[0]) TH_LOG("the rig gives edu devices");
+	EXPECT_LT(10, sweep(_metadata, "edu", seq_edu));
+}
+
+__attribute__((constructor)) static void prepare_injection(void)
+{
+	char names[EDU_MAX][32];
+
+	if (edu_find(names, EDU_MAX) > 0 &&
+	    !pci_bind(names[0], EDU_DRIVER))
+		snprintf(edu_name, sizeof(edu_name), "%s", names[0]);
+	injection_ready = !setup_injection();
+}
+
+TEST_HARNESS_MAIN
