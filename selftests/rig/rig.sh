@@ -144,6 +144,8 @@ run_debug() {
 			for t in $tests; do echo "tap $t 300 /bin/$t"; done
 			echo "text iobroker_demo 300 /bin/iobroker_demo"
 			unload_modules
+			# Loads and unloads the modules itself.
+			echo "tap iobroker_lifecycle 300 /bin/iobroker_lifecycle"
 			echo "kmemleak"
 		} >"$run/plan"
 		;;

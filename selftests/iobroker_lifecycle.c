@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Module lifecycle: run by the rig after the suite has unloaded the
+ * modules. While any file of a module is open (/dev/iommu, a device node,
+ * an access descriptor, a /dev/iob_swdma channel) unloading it is
+ * refused; once the files are closed it unloads, with nothing pinned and
+ * nothing left in debugfs or /dev. Then load, use and unload cycles, after
+ * which the rig's kmemleak step looks for leaks. Each test leaves the
+ * modules unloaded.
+ */
+#define _GNU_SOURCE
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "kselftest_harness.h"
+
+#include "../uapi/iobroker/swdma.h"
+#include "iob_access.h"
+#include "iob_buffer.h"
+#include "iob_edu.h"
+#include "iob_pci.h"
+
+#define CYCLES 8
+
+static const char *const mods[] = {
+	"iobroker", "iobroker_test", "iobroker_swdma",
+};
+
+static int load(const char *name)
+{
+	char path[128];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "/lib/modules/%s.ko", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	rc = syscall(SYS_finit_module, fd, "", 0) ? errno : 0;
+	close(fd);
+	return rc;
+}
+
+static int unload(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? errno : 0;
+}
+
+static int loaded(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return !access(path, F_OK);
+}
+
+static int load_all(void)
+{
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < ARRAY_SIZE(mods); i++) {
+		rc = load(mods[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static void unload_all(void)
+{
+	int i;
+
+	for (i = ARRAY_SIZE(mods) - 1; i >= 0; i--)
+		if (loaded(mods[i]))
+			unload(mods[i]);
+}
+
+/* Nothing of the modules is left once they are gone. */
+static int all_gone(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mods); i++)
+		if (loaded(mods[i]))
+			return 0;
+	return access("/dev/iommu", F_OK) && access("/dev/iob_swdma", F_OK) &&
+	       access("/sys/kernel/debug/iobroker", F_OK) &&
+	       access("/sys/kernel/debug/fail_iobroker", F_OK);
+}
+
+FIXTURE(lifecycle) {
+	char *mem;
+	size_t len;
+};
+
+FIXTURE_SETUP(lifecycle)
+{
+	/* The suite unloaded everything before this program. */
+	ASSERT_TRUE(all_gone());
+	self->len = 4 * page_size;
+	self->mem = mmap(NULL, self->len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->mem);
+	memset(self->mem, 1, self->len);
+}
+
+FIXTURE_TEARDOWN(lifecycle)
+{
+	unload_all();
+	EXPECT_TRUE(all_gone());
+	munmap(self->mem, self->len);
+}
+
+/* The first edu, which iobroker-pci takes again whenever it loads. */
+static char edu_name[32];
+
+static int swdma_bind(int chan, int fd, __u32 ioas)
+{
+	struct iob_swdma_bind cmd = {
+		.size = sizeof(cmd),
+		.iommufd = fd,
+		.ioas_id = ioas,
+	};
+
+	return iob_ioctl(chan, IOB_SWDMA_BIND, &cmd);
+}
+
+static int swdma_copy(int chan, __u64 src, __u64 dst, __u64 len)
+{
+	struct iob_swdma_copy cmd = {
+		.size = sizeof(cmd),
+		.src_iova = src,
+		.dst_iova = dst,
+		.length = len,
+	};
+
+	return iob_ioctl(chan, IOB_SWDMA_COPY, &cmd);
+}
+
+#define IOVA ((__u64)MOCK_APERTURE_START)
+
+TEST_F_TIMEOUT(lifecycle, unload_refused_while_files_open, 120)
+{
+	int fd, afd, chan, probe;
+	struct edu e = { .fd = -1 };
+	__u32 ioas, item;
+
+	ASSERT_EQ(0, load_all());
+	fd = iob_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, iob_ioas_alloc(fd, &ioas));
+	ASSERT_EQ(0, iob_map_fixed(fd, ioas, self->mem, self->len, IOVA));
+	ASSERT_EQ(0, iob_mock_domain(fd, ioas, NULL, NULL, NULL));
+	ASSERT_EQ(0, iob_create_access(fd, ioas,
+				       MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+				       &afd));
+	ASSERT_EQ(0, iob_access_pages(fd, afd, IOVA, page_size, self->mem, 0,
+				      &item));
+	chan = open("/dev/iob_swdma", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, chan);
+	ASSERT_EQ(0, swdma_bind(chan, fd, ioas));
+	ASSERT_NE(0, edu_name[0]);
+	ASSERT_EQ(0, edu_open(&e, edu_name));
+	ASSERT_EQ(0, edu_bind(&e, fd));
+
+	/* Each module is held by its open files (and by its users). */
+	EXPECT_EQ(EWOULDBLOCK, unload("iobroker_swdma"));
+	EXPECT_EQ(EWOULDBLOCK, unload("iobroker_test"));
+	EXPECT_EQ(EWOULDBLOCK, unload("iobroker"));
+	EXPECT_EQ(0, close(chan));
+	EXPECT_EQ(0, unload("iobroker_swdma"));
+	EXPECT_EQ(EWOULDBLOCK, unload("iobroker_test"));
+	/*
+	 * The access's descriptor, then the mock device, which lives as
+	 * long as the file: the bound device node holds that too.
+	 */
+	EXPECT_EQ(0, close(afd));
+	EXPECT_EQ(EWOULDBLOCK, unload("iobroker_test"));
+	EXPECT_EQ(0, close(fd));
+	EXPECT_EQ(EWOULDBLOCK, unload("iobroker_test"));
+	edu_close(&e);
+	EXPECT_EQ(0, unload("iobroker_test"));
+
+	/* A device node alone, and a /dev/iommu file alone, hold the broker. */
+	ASSERT_EQ(0, edu_open(&e, edu_name));
+	EXPECT_EQ(EWOULDBLOCK, unload("iobroker"));
+	edu_close(&e);
+	probe = iob_open();
+	ASSERT_LE(0, probe);
+	EXPECT_EQ(EWOULDBLOCK, unload("iobroker"));
+	close(probe);
+	EXPECT_EQ(0, unload("iobroker"));
+	EXPECT_TRUE(all_gone());
+}
+
+/* Load, use everything, close, unload; again and again. */
+TEST_F_TIMEOUT(lifecycle, load_use_unload_cycles, 600)
+{
+	char tmp[256];
+	unsigned int i;
+
+	for (i = 0; i < CYCLES; i++) {
+		struct edu e = { .fd = -1 };
+		__u32 ioas, item;
+		int fd, afd, chan;
+
+		ASSERT_EQ(0, load_all()) TH_LOG("cycle %u", i);
+		fd = iob_open();
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, iob_ioas_alloc(fd, &ioas));
+		ASSERT_EQ(0, iob_map_fixed(fd, ioas, self->mem, self->len / 2,
+					   IOVA));
+		ASSERT_EQ(0, iob_map_fixed(fd, ioas, self->mem + self->len / 2,
+					   self->len / 2, IOVA + self->len));
+		ASSERT_EQ(0, iob_mock_domain(fd, ioas, NULL, NULL, NULL));
+		ASSERT_EQ(0, iob_create_access(fd, ioas,
+					       MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+					       &afd));
+		ASSERT_EQ(0, iob_access_pages(fd, afd, IOVA, page_size, NULL,
+					      0, &item));
+		ASSERT_EQ(0, iob_access_rw(fd, afd, IOVA + 7, tmp,
+					   sizeof(tmp), 0));
+		chan = open("/dev/iob_swdma", O_RDWR | O_CLOEXEC);
+		ASSERT_LE(0, chan);
+		ASSERT_EQ(0, swdma_bind(chan, fd, ioas));
+		ASSERT_EQ(0, swdma_copy(chan, IOVA, IOVA + self->len,
+					page_size));
+		ASSERT_EQ(0, edu_open(&e, edu_name)) TH_LOG("cycle %u", i);
+		ASSERT_EQ(0, edu_bind(&e, fd));
+		ASSERT_EQ(0, edu_attach(&e, ioas, NULL));
+		EXPECT_LT(0, iob_hw_tces());
+
+		/* Files closed in the worst order: the iommufd first. */
+		close(fd);
+		close(chan);
+		close(afd);
+		edu_close(&e);
+		EXPECT_EQ(0, module_pinned_pages()) TH_LOG("cycle %u", i);
+		EXPECT_EQ(0, iob_global_objects()) TH_LOG("cycle %u", i);
+		EXPECT_EQ(0, iob_hw_tces()) TH_LOG("cycle %u", i);
+		EXPECT_EQ(0, buffer_unpinned(self->mem, self->len));
+		unload_all();
+		ASSERT_TRUE(all_gone()) TH_LOG("cycle %u", i);
+	}
+	ksft_print_msg("%u cycles of load, use and unload\n", CYCLES);
+}
+
+/* Have iobroker-pci take the first edu whenever it registers. */
+__attribute__((constructor)) static void find_edu(void)
+{
+	char names[EDU_MAX][32], path[512];
+
+	if (edu_find(names, EDU_MAX) <= 0)
+		return;
+	snprintf(path, sizeof(path), PCI_SYSFS "/devices/%s/driver_override",
+		 names[0]);
+	if (pci_unbind(names[0]) || sysfs_write(path, EDU_DRIVER))
+		return;
+	snprintf(edu_name, sizeof(edu_name), "%s", names[0]);
+}
+
+TEST_HARNESS_MAIN
