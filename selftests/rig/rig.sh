@@ -25,7 +25,7 @@ cross=powerpc64le-linux-gnu-
 tests="iobroker_abi iobroker_ioas iobroker_lifetime iobroker_mock
        iobroker_option iobroker_race iobroker_rlimit iobroker_tce
        iobroker_edu iobroker_access iobroker_swdma
-       iobroker_fail_nth"
+       iobroker_fail_nth iobroker_memlock iobroker_stress"
 suites="iobroker_dispatch iobroker_object iobroker_iopt iobroker_tce"
 
 log() { printf '[rig] %s\n' "$*" >&2; }
