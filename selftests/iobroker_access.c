@@ -1457,6 +1457,47 @@ TEST_F(access, rw_paths_after_remap)
 	munmap(mem, len);
 }
 
+/*
+ * Regression (found by iobroker_fuzz): an IOAS with no page table records
+ * a mapping of any length, and pinning one page of a huge one asked for a
+ * frame array of the whole of it, beyond what kvcalloc() takes, which
+ * warned. It is ENOMEM now; no page table's window is that large, so a
+ * device cannot attach (EADDRINUSE); the huge mapping still unmaps. A
+ * temporary-memory limit far above the default is capped rather than
+ * turned into giant allocations.
+ */
+TEST_F(access, huge_mapping_pins_fail_cleanly)
+{
+	const __u64 huge = 1ULL << 44, at = 1ULL << 45;
+	__u32 item, ioas;
+	int afd;
+
+	if (self->stdev_id) {
+		/* With a page table the map itself pins, and fails. */
+		EXPECT_NE(0, iob_map_fixed(self->fd, self->ioas_id,
+					   (void *)(uintptr_t)at, huge, IOVA));
+		return;
+	}
+	ASSERT_EQ(0, iob_map_fixed(self->fd, self->ioas_id,
+				   (void *)(uintptr_t)at, huge, IOVA));
+	ASSERT_EQ(0, open_access(self->fd, self->ioas_id, PIN, &afd));
+	EXPECT_EQ(ENOMEM, iob_access_pages(self->fd, afd, IOVA, P, NULL, 0,
+					   &item));
+	EXPECT_EQ(EADDRINUSE, iob_mock_domain(self->fd, self->ioas_id, NULL,
+					      NULL, NULL));
+	EXPECT_EQ(0, close_access(afd));
+	EXPECT_EQ(0, iob_unmap(self->fd, self->ioas_id, IOVA, huge, NULL));
+
+	/* Batches no bigger than the cap: a normal map works. */
+	ASSERT_EQ(0, iob_set_temp_memory_limit(self->fd, UINT32_MAX));
+	ASSERT_EQ(0, iob_ioas_alloc(self->fd, &ioas));
+	ASSERT_EQ(0, iob_mock_domain(self->fd, ioas, NULL, NULL, NULL));
+	EXPECT_EQ(0, iob_map_fixed(self->fd, ioas, buffer, 8 * P, IOVA));
+	EXPECT_EQ(0, iob_unmap(self->fd, ioas, IOVA, 8 * P, NULL));
+	EXPECT_EQ(0, iob_set_temp_memory_limit(self->fd,
+					       IOB_DEFAULT_TEMP_LIMIT));
+}
+
 TEST_F(access, rw_errnos)
 {
 	const __u64 ro = IOVA + 8 * P;

@@ -117,6 +117,36 @@ TEST_F(life, destroyed_ioas_is_gone)
 	EXPECT_EQ(ENOENT, iob_dep_alloc(self->fd, ioas, NULL));
 }
 
+/*
+ * Regression (found by iobroker_fuzz): a test object could depend on a
+ * device or an access, whose kernel owners must be able to destroy them,
+ * and their destroy then warned. Such dependencies are refused.
+ */
+TEST_F(life, no_dependency_on_kernel_owned_objects)
+{
+	__u32 ioas, stdev, idev, access, dep;
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_CREATE_ACCESS,
+	};
+
+	ASSERT_EQ(0, iob_ioas_alloc(self->fd, &ioas));
+	ASSERT_EQ(0, iob_mock_domain(self->fd, ioas, &stdev, NULL, &idev));
+	EXPECT_EQ(EINVAL, iob_dep_alloc(self->fd, idev, NULL));
+	/* IDs go lowest free first: the access takes the next one. */
+	cmd.id = ioas;
+	ASSERT_EQ(0, iob_test(self->fd, &cmd));
+	ASSERT_EQ(0, iob_dep_alloc(self->fd, 0, &dep));
+	access = dep - 1;
+	EXPECT_EQ(EBUSY, iob_destroy(self->fd, access));
+	EXPECT_EQ(EINVAL, iob_dep_alloc(self->fd, access, NULL));
+	EXPECT_EQ(0, iob_destroy(self->fd, dep));
+	/* Their owners destroy them as usual. */
+	EXPECT_EQ(0, close(cmd.create_access.out_access_fd));
+	EXPECT_EQ(0, iob_destroy(self->fd, stdev));
+	EXPECT_EQ(ENOENT, iob_dep_alloc(self->fd, idev, NULL));
+	EXPECT_EQ(0, iob_destroy(self->fd, ioas));
+}
+
 TEST_F(life, dependency_makes_destroy_ebusy)
 {
 	__u32 ioas, dep;
