@@ -369,7 +369,7 @@ static int iopt_map_area(struct iob_area *area, struct iob_pt *pt,
 	struct iob_pt_seg *segs;
 	int rc = 0;
 
-	max_segs = clamp_t(size_t, iob_temp_memory_limit / sizeof(*segs), 1,
+	max_segs = clamp_t(size_t, iob_temp_bytes() / sizeof(*segs), 1,
 			   (end - pos) / PAGE_SIZE + 2);
 	segs = kmalloc_array(max_segs, sizeof(*segs), GFP_KERNEL);
 	if (!segs)

@@ -147,9 +147,23 @@ static void iob_pages_unpin_span(struct iob_pages *pages, unsigned long first,
 	}
 }
 
+/**
+ * iob_temp_bytes() - what a temporary buffer may take now
+ *
+ * The limit tests set, capped at IOB_TEMP_MEMORY_MAX: a limit far above
+ * the default must make batches larger, not allocations impossible.
+ *
+ * Return: bytes.
+ */
+size_t iob_temp_bytes(void)
+{
+	return min_t(size_t, READ_ONCE(iob_temp_memory_limit),
+		     IOB_TEMP_MEMORY_MAX);
+}
+
 static unsigned long iob_pages_batch(void)
 {
-	return max_t(size_t, iob_temp_memory_limit / sizeof(struct page *), 1);
+	return max_t(size_t, iob_temp_bytes() / sizeof(struct page *), 1);
 }
 
 /* Pin pages [first, last] into @pfns; nothing is left pinned on error. */
@@ -263,8 +277,16 @@ static int iob_pages_hold(struct iob_pages *pages, struct iob_itn *user,
 	if (!buf)
 		return -ENOMEM;
 	if (!pages->pfns) {
+		/*
+		 * One frame number per page of the whole range, which an IOAS
+		 * with no page table lets userspace make as large as it likes.
+		 */
+		if (pages->npages > INT_MAX / sizeof(*pages->pfns)) {
+			rc = -ENOMEM;
+			goto out_free;
+		}
 		pages->pfns = kvcalloc(pages->npages, sizeof(*pages->pfns),
-				       GFP_KERNEL_ACCOUNT);
+				       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 		if (!pages->pfns) {
 			rc = -ENOMEM;
 			goto out_free;

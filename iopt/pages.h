@@ -95,5 +95,8 @@ long iob_pages_pinned_total(void);
 
 /* Bytes a temporary buffer may take; tests lower it to force batching. */
 extern size_t iob_temp_memory_limit;
+/* The most any temporary buffer takes, whatever the limit says. */
+#define IOB_TEMP_MEMORY_MAX (1UL << 20)
+size_t iob_temp_bytes(void);
 
 #endif
