@@ -26,6 +26,12 @@ static int iob_test_dep_alloc(struct iob_ucmd *ucmd,
 		dep = iob_object_get(ucmd->ctx, cmd->id, IOB_OBJ_ANY);
 		if (IS_ERR(dep))
 			return PTR_ERR(dep);
+		/* Their kernel owners must always be able to destroy them. */
+		if (iob_object_type(dep) == IOB_OBJ_DEVICE ||
+		    iob_object_type(dep) == IOB_OBJ_ACCESS) {
+			rc = -EINVAL;
+			goto out_put;
+		}
 	}
 
 	st = iob_object_alloc(ucmd->ctx, struct iob_selftest, obj,

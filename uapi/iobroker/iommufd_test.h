@@ -39,7 +39,8 @@ enum {
  *
  * IOMMU_TEST_OP_IOB_DEP_ALLOC: create a test object. If @id is not 0 the new
  *	object takes a long-term reference on object @id, which then cannot be
- *	destroyed before the test object is. Returns the new ID in
+ *	destroyed before the test object is; EINVAL for a device or an access,
+ *	which only their kernel owners destroy. Returns the new ID in
  *	iob_dep_alloc.out_obj_id. The test object is destroyed by IOMMU_DESTROY.
  * IOMMU_TEST_OP_IOB_HOLD: look up object @id as any ioctl would and keep
  *	that short-term reference for iob_hold.msec milliseconds (at most
