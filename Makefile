@@ -7,6 +7,9 @@
 #   make guest RUN='command' [FILES=dir]
 #                     boot the guest with the modules loaded, copy dir
 #                     into it and run command there
+#   make fuzz [FUZZ_SECS=600] [FUZZ_SEED=n]
+#                     the structure-aware ioctl fuzzer in the guest, for
+#                     as long as asked, from a seed (default: the time)
 #   make lint         checkpatch --strict, sparse, W=1, kernel-doc
 #   make bench [BENCH='pin map tce access']
 #                     map/unmap throughput, iobroker against Linux's own
@@ -51,6 +54,9 @@ run: deps
 guest: deps
 	@RUN="$(RUN)" FILES="$(FILES)" $(RIG)/rig.sh guest
 
+fuzz: deps
+	@FUZZ_SECS="$(FUZZ_SECS)" FUZZ_SEED="$(FUZZ_SEED)" $(RIG)/rig.sh fuzz
+
 lint: deps
 	@$(RIG)/lint.sh
 
@@ -66,4 +72,4 @@ clean-modules:
 clean: clean-modules
 	rm -rf build
 
-.PHONY: all modules deps check run guest lint bench clean clean-modules
+.PHONY: all modules deps check run guest fuzz lint bench clean clean-modules

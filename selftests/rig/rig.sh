@@ -7,6 +7,8 @@
 #   rig.sh check            the whole test suite
 #   rig.sh run              the demo
 #   rig.sh guest            RUN='command' [FILES=dir]: your own program
+#   rig.sh fuzz             the ioctl fuzzer: FUZZ_SECS (default 600) of
+#                           FUZZ_SEED (default: the time)
 #   rig.sh bench            benchmarks, iobroker then upstream iommufd;
 #                           BENCH='tce pin' runs only those parts
 #                           (pin, map, tce, access)
@@ -15,7 +17,7 @@
 # JOBS (parallel build jobs), TIMEOUT (seconds the guest may run).
 set -eu
 
-mode=${1:?usage: rig.sh check|run|guest|bench}
+mode=${1:?usage: rig.sh check|run|guest|fuzz|bench}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 rig=$top/selftests/rig
 out=$top/build
@@ -27,6 +29,8 @@ tests="iobroker_abi iobroker_ioas iobroker_lifetime iobroker_mock
        iobroker_edu iobroker_access iobroker_swdma
        iobroker_fail_nth iobroker_memlock iobroker_stress"
 suites="iobroker_dispatch iobroker_object iobroker_iopt iobroker_tce"
+# Calls the fuzzer makes in make check (seed 1).
+fuzz_iterations=20000
 
 log() { printf '[rig] %s\n' "$*" >&2; }
 
@@ -142,6 +146,8 @@ run_debug() {
 			load_modules
 			for s in $suites; do echo "kunit $s"; done
 			for t in $tests; do echo "tap $t 300 /bin/$t"; done
+			# A fixed seed, so that a failure here is reproducible.
+			echo "tap iobroker_fuzz 600 /bin/iobroker_fuzz --tap --seed 1 --iterations $fuzz_iterations --giant --dep-any"
 			echo "text iobroker_demo 300 /bin/iobroker_demo"
 			unload_modules
 			# Loads and unloads the modules itself.
@@ -154,6 +160,19 @@ run_debug() {
 			load_modules
 			echo "text iobroker_demo 300 /bin/iobroker_demo"
 			unload_modules
+		} >"$run/plan"
+		;;
+	fuzz)
+		secs=${FUZZ_SECS:-600}
+		seed=${FUZZ_SEED:-$(date +%s)}
+		log "fuzzing for $secs s with seed $seed"
+		{
+			echo "kmemleak-clear"
+			load_modules
+			echo "write /proc/sys/vm/nr_hugepages 64"
+			echo "tap iobroker_fuzz $((secs + 300)) /bin/iobroker_fuzz --tap --seed $seed --iterations 0 --seconds $secs --giant --dep-any"
+			unload_modules
+			echo "kmemleak"
 		} >"$run/plan"
 		;;
 	guest)
@@ -175,7 +194,7 @@ run_debug() {
 		lintlog=$run/lint.log
 		boot "$run" "$kb" "${TIMEOUT:-1500}" 0
 	else
-		boot "$run" "$kb" "${TIMEOUT:-3900}" 1
+		boot "$run" "$kb" "${TIMEOUT:-$((${FUZZ_SECS:-600} + 3900))}" 1
 	fi
 	awk -v qemu_status=$qstatus -f "$rig/report.awk" \
 		$lintlog "$run/results.log" "$run/console.log"
@@ -212,7 +231,7 @@ run_bench() {
 }
 
 case $mode in
-check|run|guest) run_debug ;;
+check|run|guest|fuzz) run_debug ;;
 bench) run_bench ;;
 *) log "unknown mode $mode"; exit 2 ;;
 esac
