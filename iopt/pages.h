@@ -8,6 +8,7 @@
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/rbtree.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 
 #include "itree.h"
@@ -96,7 +97,7 @@ long iob_pages_pinned_total(void);
 /* Bytes a temporary buffer may take; tests lower it to force batching. */
 extern size_t iob_temp_memory_limit;
 /* The most any temporary buffer takes, whatever the limit says. */
-#define IOB_TEMP_MEMORY_MAX (1UL << 20)
+#define IOB_TEMP_MEMORY_MAX SZ_1M
 size_t iob_temp_bytes(void);
 
 #endif
