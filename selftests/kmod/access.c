@@ -19,6 +19,7 @@
 #include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/io.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -245,16 +246,13 @@ static int staccess_check_pages(unsigned long uptr, struct page **pages,
 				unsigned long npages)
 {
 	for (; npages; npages--, pages++, uptr += PAGE_SIZE) {
-		struct page *page;
-		long n;
+		phys_addr_t pa;
+		int rc;
 
-		n = get_user_pages_fast(uptr, 1, 0, &page);
-		if (n < 0)
-			return n;
-		if (n != 1)
-			return -EFAULT;
-		put_page(page);
-		if (page != *pages)
+		rc = iob_test_user_phys(uptr, &pa);
+		if (rc)
+			return rc;
+		if (pa != page_to_phys(*pages))
 			return -EBADE;
 	}
 	return 0;

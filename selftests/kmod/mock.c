@@ -222,8 +222,16 @@ static int mock_domain_replace(struct iob_ucmd *ucmd,
 	return rc;
 }
 
-/* The physical address behind a user address, without pinning it. */
-static int user_phys(unsigned long uaddr, phys_addr_t *pa)
+/**
+ * iob_test_user_phys() - the physical address behind a user address
+ * @uaddr: an address of the calling process
+ * @pa: set to the physical address
+ *
+ * The page is looked up, not pinned.
+ *
+ * Return: 0, or -EFAULT (or what the lookup returned) if nothing is there.
+ */
+int iob_test_user_phys(unsigned long uaddr, phys_addr_t *pa)
 {
 	struct page *page;
 	long n;
@@ -263,7 +271,7 @@ static int md_check_map(struct iob_ucmd *ucmd, struct iommu_test_cmd *cmd)
 	for (; len; len -= SZ_4K, iova += SZ_4K, uptr += SZ_4K) {
 		if ((uptr & PAGE_MASK) != page) {
 			page = uptr & PAGE_MASK;
-			rc = user_phys(page, &pa);
+			rc = iob_test_user_phys(page, &pa);
 			if (rc)
 				break;
 		}

@@ -54,5 +54,6 @@ static inline void iob_test_pci_exit(void)
 #endif
 int iob_test_mock(struct iob_ucmd *ucmd, struct iommu_test_cmd *cmd);
 int iob_test_access(struct iob_ucmd *ucmd, struct iommu_test_cmd *cmd);
+int iob_test_user_phys(unsigned long uaddr, phys_addr_t *pa);
 
 #endif
