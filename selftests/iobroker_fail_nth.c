@@ -230,7 +230,7 @@ static int seq_replace(struct seq *s)
 }
 
 /* TCE windows: a pseries-shaped mock, a HWPT with a 64-bit window. */
-static int seq_windows(struct seq *s)
+static int seq_tce_windows(struct seq *s)
 {
 	__u32 a, b, stdev, idev, hwpt;
 
@@ -463,9 +463,54 @@ FIXTURE(fail_nth) {
 	int unused;
 };
 
+/* One sequence to sweep. */
+FIXTURE_VARIANT(fail_nth) {
+	const char *name;
+	seq_fn fn;
+	bool edu;
+};
+
+FIXTURE_VARIANT_ADD(fail_nth, ioas) {
+	.name = "ioas",
+	.fn = seq_ioas,
+};
+
+FIXTURE_VARIANT_ADD(fail_nth, mock_domain) {
+	.name = "mock_domain",
+	.fn = seq_mock_domain,
+};
+
+FIXTURE_VARIANT_ADD(fail_nth, replace) {
+	.name = "replace",
+	.fn = seq_replace,
+};
+
+FIXTURE_VARIANT_ADD(fail_nth, tce_windows) {
+	.name = "tce_windows",
+	.fn = seq_tce_windows,
+};
+
+FIXTURE_VARIANT_ADD(fail_nth, access) {
+	.name = "access",
+	.fn = seq_access,
+};
+
+FIXTURE_VARIANT_ADD(fail_nth, access_replace) {
+	.name = "access_replace",
+	.fn = seq_access_replace,
+};
+
+FIXTURE_VARIANT_ADD(fail_nth, edu) {
+	.name = "edu",
+	.fn = seq_edu,
+	.edu = true,
+};
+
 FIXTURE_SETUP(fail_nth)
 {
 	ASSERT_TRUE(injection_ready) TH_LOG("fault injection is not set up");
+	if (variant->edu)
+		ASSERT_NE(0, edu_name[0]) TH_LOG("the rig gives edu devices");
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
 	ASSERT_LE(0, nth_fd);
 }
@@ -476,40 +521,9 @@ FIXTURE_TEARDOWN(fail_nth)
 		close(nth_fd);
 }
 
-TEST_F(fail_nth, ioas)
+TEST_F(fail_nth, sweep)
 {
-	EXPECT_LT(10, sweep(_metadata, "ioas", seq_ioas));
-}
-
-TEST_F(fail_nth, mock_domain)
-{
-	EXPECT_LT(10, sweep(_metadata, "mock_domain", seq_mock_domain));
-}
-
-TEST_F(fail_nth, replace)
-{
-	EXPECT_LT(10, sweep(_metadata, "replace", seq_replace));
-}
-
-TEST_F(fail_nth, tce_windows)
-{
-	EXPECT_LT(10, sweep(_metadata, "tce_windows", seq_windows));
-}
-
-TEST_F(fail_nth, access)
-{
-	EXPECT_LT(10, sweep(_metadata, "access", seq_access));
-}
-
-TEST_F(fail_nth, access_replace)
-{
-	EXPECT_LT(10, sweep(_metadata, "access_replace", seq_access_replace));
-}
-
-TEST_F(fail_nth, edu)
-{
-	ASSERT_NE(0, edu_name[0]) TH_LOG("the rig gives edu devices");
-	EXPECT_LT(10, sweep(_metadata, "edu", seq_edu));
+	EXPECT_LT(10, sweep(_metadata, variant->name, variant->fn));
 }
 
 __attribute__((constructor)) static void prepare_injection(void)
