@@ -118,7 +118,7 @@ boot() {
 		-device spapr-pci-host-bridge,index=2,id=phb2 \
 		-device edu,bus=phb2.0,addr=0x1,dma_mask=0xffffffffffffffff \
 		-kernel "$2/vmlinux" -initrd "$1/initramfs.cpio" \
-		-append "console=hvc0 panic_on_warn=1 panic=-1 oops=panic hung_task_panic=1 softlockup_panic=1 iobroker.mode=$mode" \
+		-append "console=hvc0 hugepagesz=1G hugepages=1 panic_on_warn=1 panic=-1 oops=panic hung_task_panic=1 softlockup_panic=1 iobroker.mode=$mode" \
 		</dev/null &
 	qpid=$!
 	tail -n +1 -f --pid=$qpid "$1/results.log" |
