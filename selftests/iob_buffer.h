@@ -65,7 +65,7 @@ static long module_pinned_pages(void)
 }
 
 /* No page of [buf, buf + len) is pinned, asked through a fresh file. */
-static int buffer_unpinned(const void *buf, size_t len)
+static inline int buffer_unpinned(const void *buf, size_t len)
 {
 	int fd = iob_open(), rc;
 

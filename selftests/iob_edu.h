@@ -248,17 +248,24 @@ static inline int edu_hw_tces(const char *name, unsigned int *nwin,
 }
 
 /* TCEs iobroker believes it holds in hypervisor tables, module-wide. */
-static inline long long iob_hw_tces(void)
+static inline long long iob_hw_tces_fd(int fd)
 {
 	struct iommu_test_cmd cmd = { .op = IOMMU_TEST_OP_IOB_STATS };
+
+	return iob_test(fd, &cmd) ? -1 : (long long)cmd.iob_stats.out_hw_tces;
+}
+
+/* The same, asked through a fresh file. */
+static inline long long iob_hw_tces(void)
+{
 	int fd = iob_open();
-	int rc;
+	long long n;
 
 	if (fd < 0)
 		return -1;
-	rc = iob_test(fd, &cmd);
+	n = iob_hw_tces_fd(fd);
 	close(fd);
-	return rc ? -1 : (long long)cmd.iob_stats.out_hw_tces;
+	return n;
 }
 
 #endif

@@ -194,6 +194,42 @@ TEST_F_TIMEOUT(lifecycle, unload_refused_while_files_open, 120)
 	EXPECT_TRUE(all_gone());
 }
 
+/*
+ * Without iobroker_test, IOMMU_TEST_CMD is ENOTTY before any argument is
+ * looked at, as on a kernel built without upstream's test driver; with
+ * it, the calling convention applies again.
+ */
+TEST_F_TIMEOUT(lifecycle, test_cmd_without_test_module, 120)
+{
+	struct {
+		struct iommu_test_cmd cmd;
+		char tail[64];
+	} big;
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_IOB_STATS,
+	};
+	__u32 tiny = 4;
+	int fd;
+
+	ASSERT_EQ(0, load("iobroker"));
+	fd = iob_open();
+	ASSERT_LE(0, fd);
+	memset(&big, 0xff, sizeof(big));
+	big.cmd.size = sizeof(big);
+	EXPECT_EQ(ENOTTY, iob_ioctl(fd, IOMMU_TEST_CMD, &cmd));
+	EXPECT_EQ(ENOTTY, iob_ioctl(fd, IOMMU_TEST_CMD, &tiny));
+	EXPECT_EQ(ENOTTY, iob_ioctl(fd, IOMMU_TEST_CMD, NULL));
+	EXPECT_EQ(ENOTTY, iob_ioctl(fd, IOMMU_TEST_CMD, &big));
+
+	ASSERT_EQ(0, load("iobroker_test"));
+	EXPECT_EQ(0, iob_ioctl(fd, IOMMU_TEST_CMD, &cmd));
+	EXPECT_EQ(EINVAL, iob_ioctl(fd, IOMMU_TEST_CMD, &tiny));
+	EXPECT_EQ(EFAULT, iob_ioctl(fd, IOMMU_TEST_CMD, NULL));
+	EXPECT_EQ(E2BIG, iob_ioctl(fd, IOMMU_TEST_CMD, &big));
+	close(fd);
+}
+
 /* Load, use everything, close, unload; again and again. */
 TEST_F_TIMEOUT(lifecycle, load_use_unload_cycles, 600)
 {

@@ -27,7 +27,7 @@ cross=powerpc64le-linux-gnu-
 tests="iobroker_abi iobroker_ioas iobroker_lifetime iobroker_mock
        iobroker_option iobroker_race iobroker_rlimit iobroker_tce
        iobroker_edu iobroker_access iobroker_swdma
-       iobroker_fail_nth iobroker_memlock iobroker_stress"
+       iobroker_fail_nth iobroker_memlock iobroker_stress iobroker_regress"
 suites="iobroker_dispatch iobroker_object iobroker_iopt iobroker_tce"
 # Calls the fuzzer makes in make check (seed 1).
 fuzz_iterations=20000
@@ -145,7 +145,14 @@ run_debug() {
 			echo "write /proc/sys/vm/nr_hugepages 64"
 			load_modules
 			for s in $suites; do echo "kunit $s"; done
-			for t in $tests; do echo "tap $t 300 /bin/$t"; done
+			for t in $tests; do
+				# The regression tests build a million objects.
+				case $t in
+				iobroker_regress) secs=900 ;;
+				*) secs=300 ;;
+				esac
+				echo "tap $t $secs /bin/$t"
+			done
 			# A fixed seed, so that a failure here is reproducible.
 			echo "tap iobroker_fuzz 600 /bin/iobroker_fuzz --tap --seed 1 --iterations $fuzz_iterations --giant --dep-any"
 			echo "text iobroker_demo 300 /bin/iobroker_demo"
