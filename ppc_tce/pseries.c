@@ -121,7 +121,7 @@ struct tce_ps_pe {
  * @tp: the software tables
  * @req: the windows it was made with, to check other PEs against
  * @hw_levels: levels of each window's hypervisor table
- * @node: in tce_ps_pts
+ * @node: in tce_ps_pts once the page table is complete, under tce_ps_lock
  * @pes: the PEs translating through it; see the locking rules above
  * @npes: their number, for statistics
  */
@@ -363,8 +363,9 @@ static void tce_ps_mirror_release(struct tce_mirror *m)
 	struct tce_ps_pt *pt = container_of(m, struct tce_ps_pt, mirror);
 
 	WARN_ON_ONCE(!list_empty(&pt->pes));
+	/* A table whose software side could not be made was never listed. */
 	mutex_lock(&tce_ps_lock);
-	list_del(&pt->node);
+	list_del_init(&pt->node);
 	mutex_unlock(&tce_ps_lock);
 	kfree(pt);
 }
@@ -756,19 +757,21 @@ struct iob_pt *tce_ps_pt_alloc(struct tce_ps_dev *tdev,
 	pt->mirror.ops = &tce_ps_mirror_ops;
 	pt->req = *req;
 	INIT_LIST_HEAD(&pt->pes);
+	INIT_LIST_HEAD(&pt->node);
 	/* The hypervisor's tables are flat; the software ones need not be. */
 	for (w = 0; w < nwin; w++) {
 		pt->hw_levels[w] = geo[w].levels;
 		geo[w].levels = tce_memory_levels(&geo[w]);
 	}
-	mutex_lock(&tce_ps_lock);
-	list_add(&pt->node, &tce_ps_pts);
-	mutex_unlock(&tce_ps_lock);
 	/* Frees @pt through the mirror's release if it fails. */
 	tp = tce_sw_alloc(geo, nwin, &pt->mirror);
 	if (IS_ERR(tp))
 		return ERR_CAST(tp);
 	pt->tp = tp;
+	/* Listed for statistics only now that it is complete. */
+	mutex_lock(&tce_ps_lock);
+	list_add(&pt->node, &tce_ps_pts);
+	mutex_unlock(&tce_ps_lock);
 	return &tp->pt;
 }
 
