@@ -297,9 +297,12 @@ static bool iopt_fit(struct iob_iopt *iopt, u64 start, u64 last, u64 length,
 
 /*
  * Pick an IOVA for @length bytes of memory at user address @uptr. The IOVA
- * keeps the natural alignment of the address (up to a PMD, so transparent
- * huge pages stay mappable as such) and its offset within the page. IOVA 0
- * and the top page are never chosen. With allowed ranges, only they count.
+ * keeps the natural alignment of the address, up to a PMD (so transparent
+ * huge pages stay mappable as such) or the IOVA space's own alignment if
+ * that is larger (IO pages larger than a PMD, such as 16 MiB TCEs), and
+ * its offset within the page. Memory less aligned than the IOVA space
+ * needs is EINVAL. IOVA 0 and the top page are never chosen. With allowed
+ * ranges, only they count.
  */
 static int iopt_alloc_iova(struct iob_iopt *iopt, u64 *iova,
 			   unsigned long uptr, u64 length)
@@ -318,6 +321,7 @@ static int iopt_alloc_iova(struct iob_iopt *iopt, u64 *iova,
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 	max_align = HPAGE_PMD_SIZE;
 #endif
+	max_align = max_t(u64, max_align, iopt->iova_alignment);
 	align = min(align, max_align);
 	if (align < iopt->iova_alignment)
 		return -EINVAL;
