@@ -487,20 +487,27 @@ static void iopt_free_area(struct iob_area *area)
 	kfree(area);
 }
 
-/* Insert areas for @slices back to back from @iova, not yet live. */
+/*
+ * Insert areas for @slices back to back from @iova, not yet live. This is
+ * where areas enter an IOVA space, so it keeps the alignment invariant for
+ * each of them: its IOVA, length and offset in its first page.
+ */
 static int iopt_insert_slices(struct iob_iopt *iopt, struct iob_area **areas,
 			      struct iopt_slice *slices, unsigned int n,
 			      u64 iova, int prot)
 {
+	unsigned long align = iopt->iova_alignment;
+	u64 pos = iova;
 	unsigned int i;
 
 	lockdep_assert_held_write(&iopt->iova_rwsem);
 	for (i = 0; i < n; i++) {
 		if ((prot & IOB_PT_WRITE) && !slices[i].pages->writable)
 			return -EPERM;
-		if ((slices[i].offset & ~PAGE_MASK) &
-		    (iopt->iova_alignment - 1))
+		if ((pos | slices[i].length | (slices[i].offset & ~PAGE_MASK)) &
+		    (align - 1))
 			return -EINVAL;
+		pos += slices[i].length;
 	}
 	for (i = 0; i < n; i++) {
 		struct iob_area *area = areas[i];
