@@ -85,6 +85,8 @@ static void iob_undo_map(struct iob_ioas *ioas, u64 iova, u64 length)
 int iob_ioas_map_ioctl(struct iob_ucmd *ucmd)
 {
 	struct iommu_ioas_map *cmd = ucmd->cmd;
+	int prot = iob_map_prot(cmd->flags);
+	struct iopt_mapping m;
 	struct iob_ioas *ioas;
 	bool account_mm;
 	int rc;
@@ -93,16 +95,20 @@ int iob_ioas_map_ioctl(struct iob_ucmd *ucmd)
 		return -EOPNOTSUPP;
 	if (cmd->iova >= U64_MAX || cmd->length >= U64_MAX)
 		return -EOVERFLOW;
-	if (!iob_map_prot(cmd->flags))
+	if (!prot)
 		return -EINVAL;
 	ioas = iob_ioas_get(ucmd->ctx, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 
 	account_mm = READ_ONCE(ucmd->ctx->account_mode) == IOB_ACCOUNT_MM;
-	rc = iopt_map_user(&ioas->iopt, &cmd->iova, cmd->user_va, cmd->length,
-			   iob_map_prot(cmd->flags),
-			   cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA, account_mm);
+	rc = iopt_mapping_user(&m, cmd->user_va, cmd->length,
+			       prot & IOB_PT_WRITE, account_mm);
+	if (!rc) {
+		rc = iopt_map(&ioas->iopt, &m, &cmd->iova, prot,
+			      cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA);
+		iopt_mapping_release(&m);
+	}
 	if (!rc) {
 		rc = iob_ucmd_respond(ucmd, sizeof(*cmd));
 		if (rc)
@@ -112,11 +118,17 @@ int iob_ioas_map_ioctl(struct iob_ucmd *ucmd)
 	return rc;
 }
 
-/* IOMMU_IOAS_COPY */
+/*
+ * IOMMU_IOAS_COPY. As in Linux 6.12, a bad source range is reported before
+ * a missing destination IOAS; the destination is looked up first all the
+ * same, so that no area is made for a copy it has no room for.
+ */
 int iob_ioas_copy_ioctl(struct iob_ucmd *ucmd)
 {
 	struct iommu_ioas_copy *cmd = ucmd->cmd;
+	int prot = iob_map_prot(cmd->flags);
 	struct iob_ioas *src, *dst;
+	struct iopt_mapping m;
 	int rc;
 
 	if (cmd->flags & ~IOB_MAP_FLAGS)
@@ -124,28 +136,28 @@ int iob_ioas_copy_ioctl(struct iob_ucmd *ucmd)
 	if (cmd->length >= U64_MAX || cmd->src_iova >= U64_MAX ||
 	    cmd->dst_iova >= U64_MAX)
 		return -EOVERFLOW;
-	if (!iob_map_prot(cmd->flags))
+	if (!prot)
 		return -EINVAL;
 	src = iob_ioas_get(ucmd->ctx, cmd->src_ioas_id);
 	if (IS_ERR(src))
 		return PTR_ERR(src);
 	dst = iob_ioas_get(ucmd->ctx, cmd->dst_ioas_id);
-	if (IS_ERR(dst)) {
-		rc = PTR_ERR(dst);
-		goto out_put_src;
+	rc = iopt_mapping_copy(&m, &src->iopt, cmd->src_iova, cmd->length,
+			       IS_ERR(dst) ? NULL : &dst->iopt);
+	iob_ioas_put(src);
+	if (IS_ERR(dst))
+		return rc ?: PTR_ERR(dst);
+	if (!rc) {
+		rc = iopt_map(&dst->iopt, &m, &cmd->dst_iova, prot,
+			      cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA);
+		iopt_mapping_release(&m);
 	}
-
-	rc = iopt_copy(&src->iopt, cmd->src_iova, cmd->length, &dst->iopt,
-		       &cmd->dst_iova, iob_map_prot(cmd->flags),
-		       cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA);
 	if (!rc) {
 		rc = iob_ucmd_respond(ucmd, sizeof(*cmd));
 		if (rc)
 			iob_undo_map(dst, cmd->dst_iova, cmd->length);
 	}
 	iob_ioas_put(dst);
-out_put_src:
-	iob_ioas_put(src);
 	return rc;
 }
 

@@ -27,7 +27,9 @@
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/overflow.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "../iommufd/export.h"
@@ -53,6 +55,7 @@ void iopt_init(struct iob_iopt *iopt)
 	iopt->reserved = RB_ROOT_CACHED;
 	xa_init_flags(&iopt->domains, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
 	iopt->ndomains = 0;
+	iopt->nareas = 0;
 	iopt->iova_alignment = 1;
 	iopt->large_pages = true;
 	xa_init_flags(&iopt->accesses, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
@@ -101,6 +104,7 @@ int iopt_check_alignment(struct iob_iopt *iopt, unsigned long align)
 		if ((area->node.start | iopt_area_length(area) |
 		     iopt_area_page_offset(area)) & (align - 1))
 			return -EADDRINUSE;
+		cond_resched();
 	}
 	return 0;
 }
@@ -474,12 +478,26 @@ static void iopt_unfill_area(struct iob_iopt *iopt, struct iob_area *area)
 
 /* --- areas ----------------------------------------------------------------- */
 
-/* A slice of pages that becomes one area. */
-struct iopt_slice {
-	struct iob_pages *pages;
-	unsigned long offset;
-	u64 length;
-};
+/*
+ * The most areas one IOAS may hold. Each area is an allocation of its own,
+ * charged to the caller's memory cgroup, and no allocation anywhere is
+ * sized by the number of areas; what this bounds is how long the calls
+ * that walk every area of an IOAS (attaching a page table, unmapping
+ * everything, closing) hold its locks, however the areas were made:
+ * IOMMU_IOAS_COPY doubles them with each call and pins nothing, so
+ * RLIMIT_MEMLOCK never stops it. 2^18 areas are enough to map every 4 KiB
+ * IO page of the 1 GiB default window on its own; a host that needs more
+ * raises the parameter.
+ */
+static unsigned int iopt_max_areas = 1U << 18;
+module_param_named(max_ioas_areas, iopt_max_areas, uint, 0644);
+MODULE_PARM_DESC(max_ioas_areas,
+		 "Most mappings one IO address space may hold; a map or copy past it fails with ENOSPC (default 262144)");
+
+static unsigned long iopt_area_limit(void)
+{
+	return READ_ONCE(iopt_max_areas);
+}
 
 static void iopt_free_area(struct iob_area *area)
 {
@@ -487,222 +505,325 @@ static void iopt_free_area(struct iob_area *area)
 	kfree(area);
 }
 
-/*
- * Insert areas for @slices back to back from @iova, not yet live. This is
- * where areas enter an IOVA space, so it keeps the alignment invariant for
- * each of them: its IOVA, length and offset in its first page.
- */
-static int iopt_insert_slices(struct iob_iopt *iopt, struct iob_area **areas,
-			      struct iopt_slice *slices, unsigned int n,
-			      u64 iova, int prot)
+static void iopt_remove_area(struct iob_iopt *iopt, struct iob_area *area)
 {
-	unsigned long align = iopt->iova_alignment;
-	u64 pos = iova;
-	unsigned int i;
-
 	lockdep_assert_held_write(&iopt->iova_rwsem);
-	for (i = 0; i < n; i++) {
-		if ((prot & IOB_PT_WRITE) && !slices[i].pages->writable)
-			return -EPERM;
-		if ((pos | slices[i].length | (slices[i].offset & ~PAGE_MASK)) &
-		    (align - 1))
-			return -EINVAL;
-		pos += slices[i].length;
-	}
-	for (i = 0; i < n; i++) {
-		struct iob_area *area = areas[i];
+	iob_itree_remove(&area->node, &iopt->areas);
+	WRITE_ONCE(iopt->nareas, iopt->nareas - 1);
+}
 
-		area->node.start = iova;
-		area->node.last = iova + slices[i].length - 1;
-		area->pages = slices[i].pages;
-		area->pages_offset = slices[i].offset;
-		area->prot = prot;
-		iob_itree_insert(&area->node, &iopt->areas);
-		iova += slices[i].length;
+/* Start an empty mapping. */
+static void iopt_mapping_init(struct iopt_mapping *m)
+{
+	INIT_LIST_HEAD(&m->areas);
+	m->count = 0;
+	m->length = 0;
+}
+
+/*
+ * Append @length bytes of @pages from byte @offset to @m as one area, at
+ * offset m->length of the mapping; the area takes over the caller's
+ * reference on @pages, also on error.
+ */
+static int iopt_mapping_add(struct iopt_mapping *m, struct iob_pages *pages,
+			    unsigned long offset, u64 length)
+{
+	struct iob_area *area;
+
+	if (m->count >= iopt_area_limit()) {
+		iob_pages_put(pages);
+		return -ENOSPC;
 	}
+	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
+	if (!area) {
+		iob_pages_put(pages);
+		return -ENOMEM;
+	}
+	area->pages = pages;
+	area->pages_offset = offset;
+	area->node.start = m->length;
+	area->node.last = m->length + length - 1;
+	list_add_tail(&area->mapping, &m->areas);
+	m->count++;
+	m->length += length;
 	return 0;
 }
 
-/*
- * Create areas for @slices back to back at *@iova (chosen here unless
- * @fixed), fill them into the page tables and make them live. The areas
- * take over the slices' page references; on error they are dropped.
+/**
+ * iopt_mapping_release() - free the areas a mapping still holds
+ * @m: a mapping from iopt_mapping_user() or iopt_mapping_copy(); after
+ *	iopt_map() it holds nothing more, whatever the result, unless the map
+ *	failed before its areas entered the IOVA space
  */
-static int iopt_map_slices(struct iob_iopt *iopt, struct iopt_slice *slices,
-			   unsigned int n, u64 length, u64 *iova, int prot,
-			   bool fixed)
+void iopt_mapping_release(struct iopt_mapping *m)
 {
-	struct iob_area **areas;
-	unsigned int i;
-	int rc = -ENOMEM;
+	struct iob_area *area, *next;
 
-	areas = kcalloc(n, sizeof(*areas), GFP_KERNEL_ACCOUNT);
-	if (!areas)
-		goto out_put;
-	for (i = 0; i < n; i++) {
-		areas[i] = kzalloc(sizeof(**areas), GFP_KERNEL_ACCOUNT);
-		if (!areas[i])
-			goto out_free;
+	list_for_each_entry_safe(area, next, &m->areas, mapping) {
+		list_del(&area->mapping);
+		iopt_free_area(area);
+		cond_resched();
 	}
-
-	down_read(&iopt->domains_rwsem);
-	down_write(&iopt->iova_rwsem);
-	rc = -EINVAL;
-	if (length & (iopt->iova_alignment - 1))
-		goto out_unlock;
-	if (fixed)
-		rc = iopt_check_iova(iopt, *iova, length);
-	else
-		rc = iopt_alloc_iova(iopt, iova,
-				     slices[0].pages->uaddr + slices[0].offset,
-				     length);
-	if (!rc)
-		rc = iopt_insert_slices(iopt, areas, slices, n, *iova, prot);
-	if (rc)
-		goto out_unlock;
-	up_write(&iopt->iova_rwsem);
-
-	for (i = 0; !rc && iopt->ndomains && i < n; i++)
-		rc = iopt_fill_area(iopt, areas[i]);
-
-	down_write(&iopt->iova_rwsem);
-	for (i = 0; i < n; i++) {
-		if (!rc) {
-			areas[i]->live = true;
-			continue;
-		}
-		iopt_unfill_area(iopt, areas[i]);
-		iob_itree_remove(&areas[i]->node, &iopt->areas);
-	}
-out_unlock:
-	up_write(&iopt->iova_rwsem);
-	up_read(&iopt->domains_rwsem);
-out_free:
-	for (i = 0; rc && i < n; i++)
-		kfree(areas[i]);
-	kfree(areas);
-out_put:
-	for (i = 0; rc && i < n; i++)
-		iob_pages_put(slices[i].pages);
-	return rc;
+	iopt_mapping_init(m);
 }
 
 /**
- * iopt_map_user() - IOMMU_IOAS_MAP
- * @iopt: the IOVA space
- * @iova: in: the IOVA if @fixed; out: where the mapping went
- * @uptr: user address of the first byte
+ * iopt_mapping_user() - a mapping of user memory (IOMMU_IOAS_MAP)
+ * @m: the mapping to fill
+ * @uptr: user address of the first byte, in the calling process
  * @length: bytes
- * @prot: IOB_PT_READ and/or IOB_PT_WRITE
- * @fixed: map exactly at *@iova
+ * @writable: devices will be allowed to write
  * @account_mm: charge pins to the process rather than its user
  *
- * The memory is pinned only if the IOAS has page tables; otherwise it is
- * only recorded, and checked when a page table arrives.
+ * Nothing is pinned yet: the memory is pinned only once an IOAS with page
+ * tables maps it.
  *
- * Return: 0 or a negative errno (see docs/uapi.rst).
+ * Return: 0; -EINVAL for no length or one too large to describe;
+ * -EOVERFLOW for a range that wraps; -ENOMEM. @m is empty on error.
  */
-int iopt_map_user(struct iob_iopt *iopt, u64 *iova, unsigned long uptr,
-		  u64 length, int prot, bool fixed, bool account_mm)
+int iopt_mapping_user(struct iopt_mapping *m, unsigned long uptr, u64 length,
+		      bool writable, bool account_mm)
 {
-	struct iopt_slice slice;
+	struct iob_pages *pages;
 
+	iopt_mapping_init(m);
 	if (!length || length > SIZE_MAX - PAGE_SIZE)
 		return -EINVAL;
-	slice.pages = iob_pages_create(uptr, length, prot & IOB_PT_WRITE,
-				       account_mm);
-	if (IS_ERR(slice.pages))
-		return PTR_ERR(slice.pages);
-	slice.offset = uptr & ~PAGE_MASK;
-	slice.length = length;
-	return iopt_map_slices(iopt, &slice, 1, length, iova, prot, fixed);
+	pages = iob_pages_create(uptr, length, writable, account_mm);
+	if (IS_ERR(pages))
+		return PTR_ERR(pages);
+	return iopt_mapping_add(m, pages, uptr & ~PAGE_MASK, length);
 }
 
-/* Collect the pages behind [start, start + length) of @iopt as slices. */
-static int iopt_get_slices(struct iob_iopt *iopt, u64 start, u64 length,
-			   struct iopt_slice **out, unsigned int *count)
+/*
+ * Walk the back to back live areas covering [start, last] of @iopt, whose
+ * iova_rwsem is held, calling @fn for the part of each in the range.
+ * Return: 0, -ENOENT if the range has a gap or an area that is not live
+ * yet, or what @fn returned.
+ */
+static int iopt_walk_range(struct iob_iopt *iopt, u64 start, u64 last,
+			   int (*fn)(struct iopt_mapping *m,
+				     struct iob_area *area, u64 pos, u64 to),
+			   struct iopt_mapping *m)
 {
-	struct iopt_slice *slices;
-	unsigned int n = 0, i = 0;
 	struct iob_area *area;
-	bool complete = false;
-	u64 last, pos = start;
-	int rc = 0;
+	u64 pos = start, to;
+	int rc;
 
+	lockdep_assert_held(&iopt->iova_rwsem);
+	for (area = iopt_area_first(iopt, start, last); area;
+	     area = iopt_area_next(area, start, last)) {
+		if (area->node.start > pos || !area->live)
+			return -ENOENT;
+		to = min(last, area->node.last);
+		rc = fn(m, area, pos, to);
+		if (rc)
+			return rc;
+		if (to == last)
+			return 0;
+		pos = to + 1;
+		cond_resched();
+	}
+	return -ENOENT;
+}
+
+static int iopt_count_area(struct iopt_mapping *m, struct iob_area *area,
+			   u64 pos, u64 to)
+{
+	m->count++;
+	return 0;
+}
+
+static int iopt_copy_area(struct iopt_mapping *m, struct iob_area *area,
+			  u64 pos, u64 to)
+{
+	iob_pages_get(area->pages);
+	return iopt_mapping_add(m, area->pages,
+				area->pages_offset + (pos - area->node.start),
+				to - pos + 1);
+}
+
+/**
+ * iopt_mapping_copy() - a mapping of the memory behind IOVAs (IOMMU_IOAS_COPY)
+ * @m: the mapping to fill
+ * @src: the IOVA space the memory is mapped in
+ * @start: first IOVA; any byte range fully covered by back to back
+ *	mappings will do
+ * @length: bytes
+ * @dst: the IOVA space the mapping is for, or NULL to check the source
+ *	range only and leave @m empty (for a caller that reports a missing
+ *	destination after the source's errors)
+ *
+ * One area for each mapping the range meets, sharing its pages: nothing
+ * is pinned or charged twice. The range is checked and its mappings
+ * counted before any area is made, so a copy that cannot go ahead costs
+ * no allocation; then the areas are made one by one, and no allocation is
+ * sized by how many there are.
+ *
+ * Return: 0; -EINVAL for no length; -EOVERFLOW for a range that wraps;
+ * -ENOENT if part of the range is not mapped (or is being mapped);
+ * -ENOSPC if @dst has no room for that many more areas (it is checked
+ * again when they go in); -ENOMEM. @m is empty on error.
+ */
+int iopt_mapping_copy(struct iopt_mapping *m, struct iob_iopt *src, u64 start,
+		      u64 length, struct iob_iopt *dst)
+{
+	unsigned long limit = iopt_area_limit(), used;
+	u64 last;
+	int rc;
+
+	iopt_mapping_init(m);
 	if (!length)
 		return -EINVAL;
 	if (check_add_overflow(start, length - 1, &last))
 		return -EOVERFLOW;
 
-	down_read(&iopt->iova_rwsem);
-	for (area = iopt_area_first(iopt, start, last); area;
-	     area = iopt_area_next(area, start, last))
-		n++;
-	slices = kcalloc(max(n, 1u), sizeof(*slices), GFP_KERNEL);
-	if (!slices) {
-		rc = -ENOMEM;
+	down_read(&src->iova_rwsem);
+	rc = iopt_walk_range(src, start, last, iopt_count_area, m);
+	if (rc || !dst)
+		goto out_unlock;
+	/* @dst may be @src, whose lock is held: a racy look is enough. */
+	used = READ_ONCE(dst->nareas);
+	if (m->count > limit || used > limit - m->count) {
+		rc = -ENOSPC;
 		goto out_unlock;
 	}
-	for (area = iopt_area_first(iopt, start, last); area;
-	     area = iopt_area_next(area, start, last)) {
-		u64 to = min(last, area->node.last);
-
-		/* Back to back live areas only: a gap ends the walk. */
-		if (area->node.start > pos || !area->live)
-			break;
-		slices[i].pages = area->pages;
-		slices[i].offset = area->pages_offset + (pos - area->node.start);
-		slices[i].length = to - pos + 1;
-		iob_pages_get(area->pages);
-		i++;
-		if (to == last) {
-			complete = true;
-			break;
-		}
-		pos = to + 1;
-	}
-	if (!complete) {
-		rc = -ENOENT;
-		while (i--)
-			iob_pages_put(slices[i].pages);
-		kfree(slices);
-		goto out_unlock;
-	}
-	*out = slices;
-	*count = i;
+	m->count = 0;
+	rc = iopt_walk_range(src, start, last, iopt_copy_area, m);
 out_unlock:
-	up_read(&iopt->iova_rwsem);
+	up_read(&src->iova_rwsem);
+	if (rc || !dst)
+		iopt_mapping_release(m);
 	return rc;
 }
 
-/**
- * iopt_copy() - IOMMU_IOAS_COPY: map the memory behind a range again
- * @src: where the memory is mapped
- * @src_iova: start of the range; any byte range fully covered by back to
- *	back mappings will do
- * @length: bytes
- * @dst: where to map it (may be @src)
- * @dst_iova: in: the IOVA if @fixed; out: where the mapping went
- * @prot: IOB_PT_READ and/or IOB_PT_WRITE
- * @fixed: map exactly at *@dst_iova
- *
- * The new areas share the source's pages: nothing is pinned or charged
- * twice.
- *
- * Return: 0 or a negative errno.
+/*
+ * Insert the areas of @m into @iopt from @iova on, not yet live; they stay
+ * on @m's list, which only this map walks, until they are live. This is
+ * the one place areas enter an IOVA space, so it keeps the invariants: the
+ * area limit, and every area's IOVA, length and offset in its first page
+ * aligned to the IOVA space's alignment.
  */
-int iopt_copy(struct iob_iopt *src, u64 src_iova, u64 length,
-	      struct iob_iopt *dst, u64 *dst_iova, int prot, bool fixed)
+static int iopt_insert_areas(struct iob_iopt *iopt, struct iopt_mapping *m,
+			     u64 iova, int prot)
 {
-	struct iopt_slice *slices;
-	unsigned int n;
+	unsigned long align = iopt->iova_alignment;
+	struct iob_area *area;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	if (m->count > iopt_area_limit() ||
+	    iopt->nareas > iopt_area_limit() - m->count)
+		return -ENOSPC;
+	list_for_each_entry(area, &m->areas, mapping) {
+		if ((prot & IOB_PT_WRITE) && !area->pages->writable)
+			return -EPERM;
+		if (((iova + area->node.start) | iopt_area_length(area) |
+		     iopt_area_page_offset(area)) & (align - 1))
+			return -EINVAL;
+	}
+	list_for_each_entry(area, &m->areas, mapping) {
+		area->node.start += iova;
+		area->node.last += iova;
+		area->prot = prot;
+		iob_itree_insert(&area->node, &iopt->areas);
+		cond_resched();
+	}
+	WRITE_ONCE(iopt->nareas, iopt->nareas + m->count);
+	return 0;
+}
+
+/*
+ * Take out the areas of a map in progress: they are not live, so no
+ * unmap, copy or access can have touched them.
+ */
+static void iopt_map_abort(struct iob_iopt *iopt, struct iopt_mapping *m)
+{
+	struct iob_area *area, *next;
+
+	lockdep_assert_held(&iopt->domains_rwsem);
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	list_for_each_entry_safe(area, next, &m->areas, mapping) {
+		list_del(&area->mapping);
+		iopt_unfill_area(iopt, area);
+		iopt_remove_area(iopt, area);
+		iopt_free_area(area);
+		cond_resched();
+	}
+	iopt_mapping_init(m);
+}
+
+/**
+ * iopt_map() - map a mapping into an IOVA space
+ * @iopt: the IOVA space
+ * @m: from iopt_mapping_user() or iopt_mapping_copy(); its areas move into
+ *	@iopt, or are freed if the map fails after they did
+ * @iova: in: the IOVA if @fixed; out: where the mapping went
+ * @prot: IOB_PT_READ and/or IOB_PT_WRITE
+ * @fixed: map exactly at *@iova
+ *
+ * The IOVA range is first reserved with areas that are not live: unmaps
+ * of it get EBUSY and copies and accesses do not see it. Only when the
+ * areas are filled do they go live, so a map that fails removes exactly
+ * what it made and nothing else.
+ *
+ * Return: 0; -EINVAL for a length, IOVA or memory not aligned to the IOVA
+ * space's alignment, or an IOVA in a reserved range; -EEXIST if a mapping
+ * is in the way; -ENOSPC if no IOVA fits or the IOVA space would hold too
+ * many areas; -EPERM for a writeable mapping of memory that is not;
+ * -EOVERFLOW; what pinning and page tables report.
+ */
+int iopt_map(struct iob_iopt *iopt, struct iopt_mapping *m, u64 *iova,
+	     int prot, bool fixed)
+{
+	struct iob_area *area, *next;
 	int rc;
 
-	rc = iopt_get_slices(src, src_iova, length, &slices, &n);
+	area = list_first_entry_or_null(&m->areas, struct iob_area, mapping);
+	if (WARN_ON_ONCE(!area))
+		return -EINVAL;
+	down_read(&iopt->domains_rwsem);
+	down_write(&iopt->iova_rwsem);
+	rc = -EINVAL;
+	if (m->length & (iopt->iova_alignment - 1))
+		goto out_unlock;
+	if (fixed)
+		rc = iopt_check_iova(iopt, *iova, m->length);
+	else
+		rc = iopt_alloc_iova(iopt, iova,
+				     area->pages->uaddr + area->pages_offset,
+				     m->length);
+	if (!rc)
+		rc = iopt_insert_areas(iopt, m, *iova, prot);
 	if (rc)
-		return rc;
-	rc = iopt_map_slices(dst, slices, n, length, dst_iova, prot, fixed);
-	kfree(slices);
+		goto out_unlock;
+	up_write(&iopt->iova_rwsem);
+
+	/* Pinning and page tables take their time: the areas are ours. */
+	if (iopt->ndomains) {
+		list_for_each_entry(area, &m->areas, mapping) {
+			rc = iopt_fill_area(iopt, area);
+			if (rc)
+				goto out_abort;
+		}
+	}
+
+	down_write(&iopt->iova_rwsem);
+	list_for_each_entry_safe(area, next, &m->areas, mapping) {
+		list_del(&area->mapping);
+		area->live = true;
+		cond_resched();
+	}
+	up_write(&iopt->iova_rwsem);
+	up_read(&iopt->domains_rwsem);
+	iopt_mapping_init(m);
+	return 0;
+
+out_abort:
+	down_write(&iopt->iova_rwsem);
+	iopt_map_abort(iopt, m);
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+	up_read(&iopt->domains_rwsem);
 	return rc;
 }
 
@@ -805,9 +926,10 @@ again:
 		iopt_unmark(iopt, start, last, me);
 	while (!rc && (area = iopt_area_first(iopt, start, last))) {
 		iopt_unfill_area(iopt, area);
-		iob_itree_remove(&area->node, &iopt->areas);
+		iopt_remove_area(iopt, area);
 		total += iopt_area_length(area);
 		iopt_free_area(area);
+		cond_resched();
 	}
 	up_write(&iopt->iova_rwsem);
 	up_read(&iopt->domains_rwsem);
@@ -889,6 +1011,7 @@ int iopt_add_pt(struct iob_iopt *iopt, struct iob_pt *pt)
 		if (rc)
 			break;
 		area->filled = true;
+		cond_resched();
 	}
 	if (!rc)
 		rc = xa_alloc(&iopt->domains, &id, pt, xa_limit_31b,

@@ -8,6 +8,7 @@
 
 #include <linux/atomic.h>
 #include <linux/container_of.h>
+#include <linux/list.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -24,6 +25,8 @@ struct page;
  * @node: the IOVA range, in &iob_iopt.areas
  * @pages_node: the page indices this area holds pinned, in
  *	&iob_pages.users, while @filled
+ * @mapping: in &iopt_mapping.areas from when the area is made until it is
+ *	live; only the call making the mapping walks that list
  * @pages: the memory; shared with other areas after IOMMU_IOAS_COPY
  * @pages_offset: bytes from the start of @pages to the area's first byte
  * @prot: IOB_PT_READ and/or IOB_PT_WRITE
@@ -40,6 +43,7 @@ struct page;
 struct iob_area {
 	struct iob_itn node;
 	struct iob_itn pages_node;
+	struct list_head mapping;
 	struct iob_pages *pages;
 	unsigned long pages_offset;
 	int prot;
@@ -88,6 +92,10 @@ struct iob_iopt_access {
  * @domains: the page tables (struct iob_pt) mapping this IOVA space,
  *	indices 0 to @ndomains - 1; changed under both semaphores' write side
  * @ndomains: number of page tables
+ * @nareas: areas in @areas, live or not; at most the module's
+ *	max_ioas_areas parameter. Written under the write side of
+ *	@iova_rwsem; a copy into this IOVA space reads it without the lock,
+ *	to refuse early what would not fit
  * @iova_alignment: what mappings must be aligned to: 1 with no page
  *	table, else the largest of the tables' smallest IO pages, at least
  *	PAGE_SIZE without @large_pages
@@ -107,6 +115,7 @@ struct iob_iopt {
 	struct rb_root_cached reserved;
 	struct xarray domains;
 	unsigned int ndomains;
+	unsigned long nareas;
 	unsigned long iova_alignment;
 	bool large_pages;
 	struct xarray accesses;
@@ -149,10 +158,32 @@ static inline u64 iopt_area_length(struct iob_area *area)
 void iopt_init(struct iob_iopt *iopt);
 void iopt_destroy(struct iob_iopt *iopt);
 
-int iopt_map_user(struct iob_iopt *iopt, u64 *iova, unsigned long uptr,
-		  u64 length, int prot, bool fixed, bool account_mm);
-int iopt_copy(struct iob_iopt *src, u64 src_iova, u64 length,
-	      struct iob_iopt *dst, u64 *dst_iova, int prot, bool fixed);
+/**
+ * struct iopt_mapping - a mapping being made: its areas until they are live
+ * @areas: the areas, &struct iob_area, in order of IOVA, back to back;
+ *	before they enter an IOVA space, their IOVAs are offsets from the
+ *	start of the mapping
+ * @count: how many
+ * @length: bytes they cover
+ *
+ * Built by iopt_mapping_user() or iopt_mapping_copy(), mapped by
+ * iopt_map(), freed by iopt_mapping_release(). Lives on its caller's
+ * stack; its areas are allocated one by one, so no allocation is sized by
+ * how many there are.
+ */
+struct iopt_mapping {
+	struct list_head areas;
+	unsigned long count;
+	u64 length;
+};
+
+int iopt_mapping_user(struct iopt_mapping *m, unsigned long uptr, u64 length,
+		      bool writable, bool account_mm);
+int iopt_mapping_copy(struct iopt_mapping *m, struct iob_iopt *src, u64 start,
+		      u64 length, struct iob_iopt *dst);
+void iopt_mapping_release(struct iopt_mapping *m);
+int iopt_map(struct iob_iopt *iopt, struct iopt_mapping *m, u64 *iova,
+	     int prot, bool fixed);
 int iopt_unmap(struct iob_iopt *iopt, u64 start, u64 last, u64 *unmapped);
 
 int iopt_reserve(struct iob_iopt *iopt, u64 start, u64 last,
