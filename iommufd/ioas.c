@@ -71,24 +71,38 @@ static int iob_map_prot(u32 flags)
 		       IOMMU_IOAS_MAP_READABLE)
 
 /*
- * The reply of a map could not be written: take the mapping back out, so
- * that a failed call leaves nothing behind.
+ * The last step of a map or copy, before its mapping goes live: write the
+ * reply. If that fails, iopt_map() takes out exactly what this call made,
+ * which no other call could see yet, so a failed call leaves nothing.
  */
-static void iob_undo_map(struct iob_ioas *ioas, u64 iova, u64 length)
-{
-	u64 unmapped;
+struct iob_map_reply {
+	struct iob_ucmd *ucmd;
+	u64 *iova;
+	size_t len;
+};
 
-	iopt_unmap(&ioas->iopt, iova, iova + length - 1, &unmapped);
+static int iob_map_reply(void *arg, u64 iova)
+{
+	struct iob_map_reply *reply = arg;
+
+	*reply->iova = iova;
+	return iob_ucmd_respond(reply->ucmd, reply->len);
 }
 
 /* IOMMU_IOAS_MAP */
 int iob_ioas_map_ioctl(struct iob_ucmd *ucmd)
 {
 	struct iommu_ioas_map *cmd = ucmd->cmd;
-	int prot = iob_map_prot(cmd->flags);
+	struct iob_map_reply reply = {
+		.ucmd = ucmd,
+		.iova = &cmd->iova,
+		.len = sizeof(*cmd),
+	};
 	struct iopt_mapping m;
 	struct iob_ioas *ioas;
 	bool account_mm;
+	u64 iova;
+	int prot = iob_map_prot(cmd->flags);
 	int rc;
 
 	if (cmd->flags & ~IOB_MAP_FLAGS || cmd->__reserved)
@@ -105,14 +119,11 @@ int iob_ioas_map_ioctl(struct iob_ucmd *ucmd)
 	rc = iopt_mapping_user(&m, cmd->user_va, cmd->length,
 			       prot & IOB_PT_WRITE, account_mm);
 	if (!rc) {
-		rc = iopt_map(&ioas->iopt, &m, &cmd->iova, prot,
-			      cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA);
+		iova = cmd->iova;
+		rc = iopt_map(&ioas->iopt, &m, &iova, prot,
+			      cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA,
+			      iob_map_reply, &reply);
 		iopt_mapping_release(&m);
-	}
-	if (!rc) {
-		rc = iob_ucmd_respond(ucmd, sizeof(*cmd));
-		if (rc)
-			iob_undo_map(ioas, cmd->iova, cmd->length);
 	}
 	iob_ioas_put(ioas);
 	return rc;
@@ -126,9 +137,15 @@ int iob_ioas_map_ioctl(struct iob_ucmd *ucmd)
 int iob_ioas_copy_ioctl(struct iob_ucmd *ucmd)
 {
 	struct iommu_ioas_copy *cmd = ucmd->cmd;
+	struct iob_map_reply reply = {
+		.ucmd = ucmd,
+		.iova = &cmd->dst_iova,
+		.len = sizeof(*cmd),
+	};
 	int prot = iob_map_prot(cmd->flags);
 	struct iob_ioas *src, *dst;
 	struct iopt_mapping m;
+	u64 iova;
 	int rc;
 
 	if (cmd->flags & ~IOB_MAP_FLAGS)
@@ -148,14 +165,11 @@ int iob_ioas_copy_ioctl(struct iob_ucmd *ucmd)
 	if (IS_ERR(dst))
 		return rc ?: PTR_ERR(dst);
 	if (!rc) {
-		rc = iopt_map(&dst->iopt, &m, &cmd->dst_iova, prot,
-			      cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA);
+		iova = cmd->dst_iova;
+		rc = iopt_map(&dst->iopt, &m, &iova, prot,
+			      cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA,
+			      iob_map_reply, &reply);
 		iopt_mapping_release(&m);
-	}
-	if (!rc) {
-		rc = iob_ucmd_respond(ucmd, sizeof(*cmd));
-		if (rc)
-			iob_undo_map(dst, cmd->dst_iova, cmd->length);
 	}
 	iob_ioas_put(dst);
 	return rc;

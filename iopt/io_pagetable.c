@@ -760,20 +760,25 @@ static void iopt_map_abort(struct iob_iopt *iopt, struct iopt_mapping *m)
  * @iova: in: the IOVA if @fixed; out: where the mapping went
  * @prot: IOB_PT_READ and/or IOB_PT_WRITE
  * @fixed: map exactly at *@iova
+ * @confirm: if not NULL, called with @arg and the IOVA, with no lock held,
+ *	once the mapping is in every page table and before anything else can
+ *	see it; an error from it undoes the map exactly and is returned
+ * @arg: for @confirm
  *
  * The IOVA range is first reserved with areas that are not live: unmaps
  * of it get EBUSY and copies and accesses do not see it. Only when the
- * areas are filled do they go live, so a map that fails removes exactly
- * what it made and nothing else.
+ * areas are filled, and @confirm agreed, do they go live, so a map that
+ * fails at any step removes exactly what it made and nothing else.
  *
  * Return: 0; -EINVAL for a length, IOVA or memory not aligned to the IOVA
  * space's alignment, or an IOVA in a reserved range; -EEXIST if a mapping
  * is in the way; -ENOSPC if no IOVA fits or the IOVA space would hold too
  * many areas; -EPERM for a writeable mapping of memory that is not;
- * -EOVERFLOW; what pinning and page tables report.
+ * -EOVERFLOW; what pinning and page tables report; what @confirm returns.
  */
 int iopt_map(struct iob_iopt *iopt, struct iopt_mapping *m, u64 *iova,
-	     int prot, bool fixed)
+	     int prot, bool fixed, int (*confirm)(void *arg, u64 iova),
+	     void *arg)
 {
 	struct iob_area *area, *next;
 	int rc;
@@ -806,6 +811,15 @@ int iopt_map(struct iob_iopt *iopt, struct iopt_mapping *m, u64 *iova,
 				goto out_abort;
 		}
 	}
+	up_read(&iopt->domains_rwsem);
+
+	if (confirm) {
+		rc = confirm(arg, *iova);
+		if (rc) {
+			down_read(&iopt->domains_rwsem);
+			goto out_abort;
+		}
+	}
 
 	down_write(&iopt->iova_rwsem);
 	list_for_each_entry_safe(area, next, &m->areas, mapping) {
@@ -814,7 +828,6 @@ int iopt_map(struct iob_iopt *iopt, struct iopt_mapping *m, u64 *iova,
 		cond_resched();
 	}
 	up_write(&iopt->iova_rwsem);
-	up_read(&iopt->domains_rwsem);
 	iopt_mapping_init(m);
 	return 0;
 

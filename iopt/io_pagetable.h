@@ -183,7 +183,8 @@ int iopt_mapping_copy(struct iopt_mapping *m, struct iob_iopt *src, u64 start,
 		      u64 length, struct iob_iopt *dst);
 void iopt_mapping_release(struct iopt_mapping *m);
 int iopt_map(struct iob_iopt *iopt, struct iopt_mapping *m, u64 *iova,
-	     int prot, bool fixed);
+	     int prot, bool fixed, int (*confirm)(void *arg, u64 iova),
+	     void *arg);
 int iopt_unmap(struct iob_iopt *iopt, u64 start, u64 last, u64 *unmapped);
 
 int iopt_reserve(struct iob_iopt *iopt, u64 start, u64 last,
