@@ -6,7 +6,9 @@
  */
 #include <linux/module.h>
 #include <linux/overflow.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "../ptdrv/ptdrv.h"
 #include "../uapi/iobroker/iommufd.h"
@@ -209,15 +211,35 @@ out_put:
 	return rc;
 }
 
+/* Where IOMMU_IOAS_IOVA_RANGES puts the ranges, one at a time. */
+struct iob_ranges_out {
+	struct iommu_iova_range __user *ranges;
+	u32 room;
+	u32 count;
+};
+
+static int iob_range_out(void *arg, u64 start, u64 last)
+{
+	struct iob_ranges_out *out = arg;
+	struct iommu_iova_range r = { .start = start, .last = last };
+
+	/* Ranges past the room are counted, so the caller learns how many. */
+	if (out->count < out->room &&
+	    copy_to_user(&out->ranges[out->count], &r, sizeof(r)))
+		return -EFAULT;
+	out->count++;
+	return 0;
+}
+
 /* IOMMU_IOAS_IOVA_RANGES */
 int iob_ioas_iova_ranges_ioctl(struct iob_ucmd *ucmd)
 {
 	struct iommu_ioas_iova_ranges *cmd = ucmd->cmd;
-	struct iommu_iova_range __user *out =
-		u64_to_user_ptr(cmd->allowed_iovas);
-	struct iob_range *ranges;
+	struct iob_ranges_out out = {
+		.ranges = u64_to_user_ptr(cmd->allowed_iovas),
+		.room = cmd->num_iovas,
+	};
 	struct iob_ioas *ioas;
-	u32 count, i;
 	u64 align;
 	int rc;
 
@@ -226,30 +248,17 @@ int iob_ioas_iova_ranges_ioctl(struct iob_ucmd *ucmd)
 	ioas = iob_ioas_get(ucmd->ctx, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
-	rc = iopt_ranges(&ioas->iopt, &ranges, &count, &align);
+	rc = iopt_walk_ranges(&ioas->iopt, iob_range_out, &out, &align);
 	iob_ioas_put(ioas);
 	if (rc)
 		return rc;
 
-	for (i = 0; i < count && i < cmd->num_iovas; i++) {
-		struct iommu_iova_range r = {
-			.start = ranges[i].start,
-			.last = ranges[i].last,
-		};
-
-		if (copy_to_user(&out[i], &r, sizeof(r))) {
-			rc = -EFAULT;
-			goto out_free;
-		}
-	}
-	rc = count > cmd->num_iovas ? -EMSGSIZE : 0;
-	cmd->num_iovas = count;
+	cmd->num_iovas = out.count;
 	cmd->out_iova_alignment = align;
 	/* The caller learns the count it needs even when it gets EMSGSIZE. */
-	if (iob_ucmd_respond(ucmd, sizeof(*cmd)))
-		rc = -EFAULT;
-out_free:
-	kfree(ranges);
+	rc = iob_ucmd_respond(ucmd, sizeof(*cmd));
+	if (!rc && out.count > out.room)
+		rc = -EMSGSIZE;
 	return rc;
 }
 
@@ -267,12 +276,14 @@ static int iob_read_ranges(struct rb_root_cached *tree,
 		if (r.start >= r.last ||
 		    iob_itree_iter_first(tree, r.start, r.last))
 			return -EINVAL;
+		/* One small allocation per range, however many there are. */
 		node = kzalloc(sizeof(*node), GFP_KERNEL_ACCOUNT);
 		if (!node)
 			return -ENOMEM;
 		node->start = r.start;
 		node->last = r.last;
 		iob_itree_insert(node, tree);
+		cond_resched();
 	}
 	return 0;
 }

@@ -56,6 +56,7 @@ void iopt_init(struct iob_iopt *iopt)
 	xa_init_flags(&iopt->domains, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
 	iopt->ndomains = 0;
 	iopt->nareas = 0;
+	iopt->nreserved = 0;
 	iopt->iova_alignment = 1;
 	iopt->large_pages = true;
 	xa_init_flags(&iopt->accesses, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
@@ -116,6 +117,13 @@ static bool iopt_tree_hits(struct rb_root_cached *root, u64 start, u64 last)
 	return iob_itree_iter_first(root, start, last);
 }
 
+/*
+ * The most reserved ranges one IOVA space may hold. A page table reserves
+ * at most three; the rest come from tests. It bounds the walks that choose
+ * IOVAs and report IOMMU_IOAS_IOVA_RANGES.
+ */
+#define IOPT_MAX_RESERVED 65536
+
 static int __iopt_reserve(struct iob_iopt *iopt, u64 start, u64 last,
 			  const void *owner)
 {
@@ -125,6 +133,8 @@ static int __iopt_reserve(struct iob_iopt *iopt, u64 start, u64 last,
 	if (iopt_tree_hits(&iopt->areas, start, last) ||
 	    iopt_tree_hits(&iopt->allowed, start, last))
 		return -EADDRINUSE;
+	if (iopt->nreserved >= IOPT_MAX_RESERVED)
+		return -ENOSPC;
 	res = kzalloc(sizeof(*res), GFP_KERNEL_ACCOUNT);
 	if (!res)
 		return -ENOMEM;
@@ -132,6 +142,7 @@ static int __iopt_reserve(struct iob_iopt *iopt, u64 start, u64 last,
 	res->node.last = last;
 	res->owner = owner;
 	iob_itree_insert(&res->node, &iopt->reserved);
+	iopt->nreserved++;
 	return 0;
 }
 
@@ -143,6 +154,7 @@ static int __iopt_reserve(struct iob_iopt *iopt, u64 start, u64 last,
  * @owner: who reserves; iopt_destroy() drops everything
  *
  * Return: 0, -EADDRINUSE if a mapping or an allowed range is in the way,
+ * -ENOSPC if the IOVA space holds IOPT_MAX_RESERVED ranges already,
  * -ENOMEM.
  */
 int iopt_reserve(struct iob_iopt *iopt, u64 start, u64 last,
@@ -171,6 +183,7 @@ static void iopt_unreserve(struct iob_iopt *iopt, const void *owner)
 		if (res->owner != owner)
 			continue;
 		iob_itree_remove(node, &iopt->reserved);
+		iopt->nreserved--;
 		kfree(res);
 	}
 }
@@ -220,41 +233,34 @@ out_unlock:
 }
 
 /**
- * iopt_ranges() - the IOVA ranges mappings may use
+ * iopt_walk_ranges() - walk the IOVA ranges mappings may use
  * @iopt: the IOVA space
- * @ranges: set to a kmalloc'ed array of the holes between reserved ranges
- * @count: set to their number
+ * @fn: called for each hole between reserved ranges, in ascending order,
+ *	with the read side of the IOVA space's iova_rwsem held (it may fault
+ *	on user memory); a non-zero return stops the walk
+ * @arg: for @fn
  * @alignment: set to the current IOVA alignment
  *
- * Return: 0 or -ENOMEM.
+ * The ranges are handed over one at a time, never gathered into an
+ * array: there can be one more of them than there are reserved ranges.
+ *
+ * Return: 0, or what @fn returned.
  */
-int iopt_ranges(struct iob_iopt *iopt, struct iob_range **ranges, u32 *count,
-		u64 *alignment)
+int iopt_walk_ranges(struct iob_iopt *iopt, iopt_range_fn fn, void *arg,
+		     u64 *alignment)
 {
-	u64 pos, hs, hl;
-	u32 n = 0, i;
+	u64 pos = 0, hs, hl;
 	int rc = 0;
 
 	down_read(&iopt->iova_rwsem);
-	for (pos = 0; iob_itree_first_hole(&iopt->reserved, pos, U64_MAX, &hs,
-					   &hl); pos = hl + 1) {
-		n++;
-		if (hl == U64_MAX)
-			break;
-	}
-	*ranges = kcalloc(max(n, 1u), sizeof(**ranges), GFP_KERNEL_ACCOUNT);
-	if (!*ranges) {
-		rc = -ENOMEM;
-		goto out_unlock;
-	}
-	for (i = 0, pos = 0; i < n; i++, pos = hl + 1) {
-		iob_itree_first_hole(&iopt->reserved, pos, U64_MAX, &hs, &hl);
-		(*ranges)[i].start = hs;
-		(*ranges)[i].last = hl;
-	}
-	*count = n;
 	*alignment = iopt->iova_alignment;
-out_unlock:
+	while (iob_itree_first_hole(&iopt->reserved, pos, U64_MAX, &hs, &hl)) {
+		rc = fn(arg, hs, hl);
+		if (rc || hl == U64_MAX)
+			break;
+		pos = hl + 1;
+		cond_resched();
+	}
 	up_read(&iopt->iova_rwsem);
 	return rc;
 }
@@ -985,9 +991,10 @@ static int iopt_reserve_outside(struct iob_iopt *iopt, struct iob_pt *pt)
  *
  * Return: 0; -EINVAL if the table's IO page is larger than PAGE_SIZE while
  * large pages are off; -EADDRINUSE if a mapping or an allowed range lies
- * outside the table's apertures or is not aligned to its IO page; or what
- * pinning and mapping report (-EFAULT, -ENOMEM, ...). Nothing changes on
- * error.
+ * outside the table's apertures or is not aligned to its IO page; -ENOSPC
+ * if the IOVA space holds too many reserved ranges to add the table's; or
+ * what pinning and mapping report (-EFAULT, -ENOMEM, ...). Nothing changes
+ * on error.
  */
 int iopt_add_pt(struct iob_iopt *iopt, struct iob_pt *pt)
 {
@@ -1167,6 +1174,7 @@ void iopt_destroy(struct iob_iopt *iopt)
 	while ((node = iob_itree_iter_first(&iopt->reserved, 0, U64_MAX))) {
 		iob_itree_remove(node, &iopt->reserved);
 		kfree(container_of(node, struct iob_reserved, node));
+		cond_resched();
 	}
 	iopt_free_tree(&iopt->allowed);
 	xa_destroy(&iopt->domains);

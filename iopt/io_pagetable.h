@@ -96,6 +96,7 @@ struct iob_iopt_access {
  *	max_ioas_areas parameter. Written under the write side of
  *	@iova_rwsem; a copy into this IOVA space reads it without the lock,
  *	to refuse early what would not fit
+ * @nreserved: ranges in @reserved, at most IOPT_MAX_RESERVED
  * @iova_alignment: what mappings must be aligned to: 1 with no page
  *	table, else the largest of the tables' smallest IO pages, at least
  *	PAGE_SIZE without @large_pages
@@ -116,6 +117,7 @@ struct iob_iopt {
 	struct xarray domains;
 	unsigned int ndomains;
 	unsigned long nareas;
+	unsigned int nreserved;
 	unsigned long iova_alignment;
 	bool large_pages;
 	struct xarray accesses;
@@ -190,14 +192,11 @@ int iopt_unmap(struct iob_iopt *iopt, u64 start, u64 last, u64 *unmapped);
 int iopt_reserve(struct iob_iopt *iopt, u64 start, u64 last,
 		 const void *owner);
 int iopt_set_allowed(struct iob_iopt *iopt, struct rb_root_cached *allowed);
-/* An IOVA range [start, last]. */
-struct iob_range {
-	u64 start;
-	u64 last;
-};
+/* Called for each range [start, last]; non-zero stops the walk. */
+typedef int (*iopt_range_fn)(void *arg, u64 start, u64 last);
 
-int iopt_ranges(struct iob_iopt *iopt, struct iob_range **ranges, u32 *count,
-		u64 *alignment);
+int iopt_walk_ranges(struct iob_iopt *iopt, iopt_range_fn fn, void *arg,
+		     u64 *alignment);
 
 int iopt_add_pt(struct iob_iopt *iopt, struct iob_pt *pt);
 void iopt_remove_pt(struct iob_iopt *iopt, struct iob_pt *pt);

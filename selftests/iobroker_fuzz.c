@@ -1574,7 +1574,7 @@ static void op_mock_replace(struct fuzz *f, struct call *c)
 }
 
 static const int e_add_reserved[] = {
-	ENOENT, EOVERFLOW, EADDRINUSE, 0
+	ENOENT, EOVERFLOW, EADDRINUSE, ENOSPC, 0
 };
 
 static void op_add_reserved(struct fuzz *f, struct call *c)
