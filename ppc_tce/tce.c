@@ -73,8 +73,15 @@ static u64 *tce_level_alloc(struct tce_tree *tree)
 {
 	u64 *level;
 
+	/*
+	 * A window's size is userspace's choice. The backends deepen their
+	 * trees until levels stay small (tce_memory_levels()); should a
+	 * level still be past what the page allocator can give, that is
+	 * ENOMEM, not a warning.
+	 */
 	level = alloc_pages_exact(tce_level_bytes(tree),
-				  GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+				  GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+				  __GFP_NOWARN);
 	if (level)
 		tree->bytes += tce_level_bytes(tree);
 	return level;
