@@ -23,7 +23,8 @@ int iob_destroy_ioctl(struct iob_ucmd *ucmd)
 /*
  * IOMMU_OPTION_RLIMIT_MODE: a property of the whole file, which may only
  * change while the file holds no object, so that every pinned page of the
- * file is charged one way and uncharged the same way.
+ * file is charged one way and uncharged the same way. The checks come in
+ * Linux 6.12's order: object, operation, capability, objects, value.
  */
 static int iob_option_rlimit_mode(struct iob_ctx *ctx,
 				  struct iommu_option *cmd)
@@ -36,18 +37,20 @@ static int iob_option_rlimit_mode(struct iob_ctx *ctx,
 		cmd->val64 = READ_ONCE(ctx->account_mode) == IOB_ACCOUNT_MM;
 		return 0;
 	}
+	if (cmd->op != IOMMU_OPTION_OP_SET)
+		return -EOPNOTSUPP;
 	if (!capable(CAP_SYS_RESOURCE))
 		return -EPERM;
-	if (cmd->val64 > 1)
-		return -EINVAL;
 
 	/* Objects are reserved under this lock, so none can appear now. */
 	xa_lock(&ctx->objects);
-	if (xa_empty(&ctx->objects))
+	if (!xa_empty(&ctx->objects))
+		rc = -EBUSY;
+	else if (cmd->val64 > 1)
+		rc = -EINVAL;
+	else
 		WRITE_ONCE(ctx->account_mode,
 			   cmd->val64 ? IOB_ACCOUNT_MM : IOB_ACCOUNT_USER);
-	else
-		rc = -EBUSY;
 	xa_unlock(&ctx->objects);
 	return rc;
 }
@@ -60,8 +63,6 @@ int iob_option_ioctl(struct iob_ucmd *ucmd)
 	int rc;
 
 	if (cmd->__reserved)
-		return -EOPNOTSUPP;
-	if (cmd->op != IOMMU_OPTION_OP_SET && cmd->op != IOMMU_OPTION_OP_GET)
 		return -EOPNOTSUPP;
 
 	switch (cmd->option_id) {

@@ -315,11 +315,15 @@ int iob_ioas_allow_iovas_ioctl(struct iob_ucmd *ucmd)
 /**
  * iob_ioas_option_huge_pages() - IOMMU_OPTION_HUGE_PAGES on one IOAS
  * @ctx: the file's context
- * @cmd: the option command; @cmd->op is already known to be GET or SET
+ * @cmd: the option command
  *
- * Return: 0, -ENOENT if @cmd->object_id is not an IOAS, -EINVAL for a
- * value other than 0 or 1 or a change the IOAS cannot make now,
- * -EADDRINUSE if mappings are not aligned for PAGE_SIZE-only mapping.
+ * As in Linux 6.12, the object is looked up before the operation is
+ * looked at.
+ *
+ * Return: 0, -ENOENT if @cmd->object_id is not an IOAS, -EOPNOTSUPP for
+ * an operation other than GET and SET, -EINVAL for a value other than 0
+ * or 1 or a change the IOAS cannot make now, -EADDRINUSE if mappings are
+ * not aligned for PAGE_SIZE-only mapping.
  */
 int iob_ioas_option_huge_pages(struct iob_ctx *ctx, struct iommu_option *cmd)
 {
@@ -332,6 +336,8 @@ int iob_ioas_option_huge_pages(struct iob_ctx *ctx, struct iommu_option *cmd)
 
 	if (cmd->op == IOMMU_OPTION_OP_GET)
 		cmd->val64 = iopt_large_pages(&ioas->iopt);
+	else if (cmd->op != IOMMU_OPTION_OP_SET)
+		rc = -EOPNOTSUPP;
 	else if (cmd->val64 > 1)
 		rc = -EINVAL;
 	else
