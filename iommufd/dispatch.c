@@ -23,6 +23,7 @@
 #include "dispatch.h"
 #include "export.h"
 #include "ioctl.h"
+#include "testhook.h"
 
 /* Big enough for the structure of any ioctl in the table. */
 union iob_ucmd_buffer {
@@ -39,14 +40,17 @@ union iob_ucmd_buffer {
 	struct iommu_test_cmd test;
 };
 
-#define IOB_IOCTL(_cmd, _handler, _struct, _last_v1)                          \
+#define IOB_IOCTL_IF(_cmd, _handler, _struct, _last_v1, _present)             \
 	[_IOC_NR(_cmd) - IOMMUFD_CMD_BASE] = {                                 \
 		.size = sizeof(_struct) +                                      \
 			BUILD_BUG_ON_ZERO(sizeof(_struct) >                    \
 					  sizeof(union iob_ucmd_buffer)),      \
 		.min_size = offsetofend(_struct, _last_v1),                    \
 		.handler = (_handler),                                         \
+		.present = (_present),                                         \
 	}
+#define IOB_IOCTL(_cmd, _handler, _struct, _last_v1)                          \
+	IOB_IOCTL_IF(_cmd, _handler, _struct, _last_v1, NULL)
 
 static const struct iob_ioctl_op iob_ioctl_ops[] = {
 	IOB_IOCTL(IOMMU_DESTROY, iob_destroy_ioctl, struct iommu_destroy, id),
@@ -67,7 +71,9 @@ static const struct iob_ioctl_op iob_ioctl_ops[] = {
 	IOB_IOCTL(IOMMU_IOAS_UNMAP, iob_ioas_unmap_ioctl,
 		  struct iommu_ioas_unmap, length),
 	IOB_IOCTL(IOMMU_OPTION, iob_option_ioctl, struct iommu_option, val64),
-	IOB_IOCTL(IOMMU_TEST_CMD, iob_test_ioctl, struct iommu_test_cmd, last),
+	/* Served only while the test module is loaded. */
+	IOB_IOCTL_IF(IOMMU_TEST_CMD, iob_test_ioctl, struct iommu_test_cmd,
+		     last, iob_test_present),
 };
 
 /**
@@ -100,10 +106,10 @@ EXPORT_SYMBOL_IOB_TEST(iob_ioctl_buffer_size);
  * @cmd: ioctl number
  * @arg: the caller's structure
  *
- * Return: the handler's result, or -ENOTTY for a number not in the table,
- * -EFAULT if the structure cannot be read, -EINVAL if it is shorter than
- * its first version, -E2BIG if it has non-zero bytes the kernel does not
- * know.
+ * Return: the handler's result, or -ENOTTY for a number not in the table
+ * or not served now, -EFAULT if the structure cannot be read, -EINVAL if
+ * it is shorter than its first version, -E2BIG if it has non-zero bytes
+ * the kernel does not know.
  */
 long iob_ioctl(struct iob_ctx *ctx, unsigned int cmd, void __user *arg)
 {
@@ -123,6 +129,8 @@ long iob_ioctl(struct iob_ctx *ctx, unsigned int cmd, void __user *arg)
 	op = &iob_ioctl_ops[slot];
 	/* Other types, or numbers with a size or direction, are not ours. */
 	if (!op->handler || cmd != _IO(IOMMUFD_TYPE, _IOC_NR(cmd)))
+		return -ENOTTY;
+	if (op->present && !op->present())
 		return -ENOTTY;
 
 	if (get_user(ucmd.user_size, (u32 __user *)arg))

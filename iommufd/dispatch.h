@@ -15,6 +15,9 @@ struct iob_ucmd;
  * @min_size: bytes up to the end of the last member of the structure's
  *	first version; shorter calls get EINVAL
  * @handler: does the work; NULL for a number that is not served
+ * @present: if set, whether the number is served right now; when it says
+ *	no, the call is ENOTTY before its structure is read, as on a kernel
+ *	without the feature
  *
  * Every ioctl is _IO(IOMMUFD_TYPE, nr): the number carries no size or
  * direction, so the slot says all there is to know about it.
@@ -23,6 +26,7 @@ struct iob_ioctl_op {
 	u16 size;
 	u16 min_size;
 	int (*handler)(struct iob_ucmd *ucmd);
+	bool (*present)(void);
 };
 
 const struct iob_ioctl_op *iob_ioctl_table(unsigned int *count);

@@ -3,7 +3,8 @@
  * iobroker test hook.
  *
  * IOMMU_TEST_CMD is always in the dispatch table; it answers ENOTTY, like
- * a kernel without a test driver, until the test module registers. A call
+ * a kernel without a test driver, until the test module registers, and
+ * does so before anything of the call's structure is read. A call
  * pins the test module for its duration, so the module cannot go away
  * under a running command; the ops pointer itself is read under RCU and
  * unregistering waits for a grace period, so it cannot go away between the
@@ -57,6 +58,20 @@ void iob_test_unregister(const struct iob_test_ops *ops)
 	synchronize_rcu();
 }
 EXPORT_SYMBOL_IOB_TEST(iob_test_unregister);
+
+/**
+ * iob_test_present() - is a test module registered?
+ *
+ * For the dispatcher, which answers IOMMU_TEST_CMD with ENOTTY before
+ * reading its structure when none is. The answer may be stale by the
+ * time the call runs; iob_test_ioctl() checks again.
+ *
+ * Return: true if one is.
+ */
+bool iob_test_present(void)
+{
+	return rcu_access_pointer(iob_test_ops);
+}
 
 /* IOMMU_TEST_CMD */
 int iob_test_ioctl(struct iob_ucmd *ucmd)

@@ -6,6 +6,8 @@
 #ifndef IOBROKER_TESTHOOK_H
 #define IOBROKER_TESTHOOK_H
 
+#include <linux/types.h>
+
 struct iob_ucmd;
 struct module;
 
@@ -19,6 +21,7 @@ struct iob_test_ops {
 	int (*cmd)(struct iob_ucmd *ucmd);
 };
 
+bool iob_test_present(void);
 int iob_test_register(const struct iob_test_ops *ops);
 void iob_test_unregister(const struct iob_test_ops *ops);
 
