@@ -74,7 +74,6 @@ struct iob_device {
  * @item: in the IOAS's list, under its mutex
  * @auto_domain: made by the kernel for an attach to an IOAS, and destroyed
  *	when its last device leaves
- * @nest_parent: userspace asked for IOMMU_HWPT_ALLOC_NEST_PARENT
  */
 struct iob_hwpt {
 	struct iob_object obj;
@@ -83,7 +82,6 @@ struct iob_hwpt {
 	const struct iob_device_ops *drv;
 	struct list_head item;
 	bool auto_domain;
-	bool nest_parent;
 };
 
 struct iob_device *iob_device_bind(struct iob_ctx *ctx,

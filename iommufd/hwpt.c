@@ -116,6 +116,10 @@ void iob_hwpt_put_user(struct iob_ctx *ctx, struct iob_hwpt *hwpt)
 		iob_object_users_put(&hwpt->obj);
 }
 
+/*
+ * NEST_PARENT is accepted and means nothing: no HWPT can have nested ones
+ * here, so being their parent changes nothing.
+ */
 #define IOB_HWPT_FLAGS IOMMU_HWPT_ALLOC_NEST_PARENT
 
 /* Every data type IOMMU_HWPT_ALLOC understands, in its kernel form. */
@@ -192,7 +196,6 @@ int iob_hwpt_alloc_ioctl(struct iob_ucmd *ucmd)
 		rc = PTR_ERR(hwpt);
 		goto out_put_pt;
 	}
-	hwpt->nest_parent = cmd->flags & IOMMU_HWPT_ALLOC_NEST_PARENT;
 	cmd->out_hwpt_id = hwpt->obj.id;
 	rc = iob_ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc) {
