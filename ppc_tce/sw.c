@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The software TCE backend: powernv-style multi-level tables in kernel
- * memory, one per window. Nothing reads them but the CPU, so they back
- * mock devices in tests on any architecture, and let tests see exactly
- * what a backend is asked to store, clear and invalidate.
+ * memory, one per window. Nothing reads them but the CPU, so they build on
+ * any architecture; they back mock devices in tests and let tests see
+ * exactly what a backend is asked to store, clear and invalidate. Like
+ * every TCE table, their IO pages are 4 KiB at least, whatever the
+ * kernel's page size.
  *
  * A mirror may follow the tables: every update is made here first and
  * then handed to it. The pseries backend is such a mirror: the

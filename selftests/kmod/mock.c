@@ -4,13 +4,15 @@
  * iommufd_test.h that iobroker implements.
  *
  * A mock device is a device object whose page tables are software TCE
- * tables: a 2 GiB window of two levels, IO pages of half PAGE_SIZE unless
- * the extension flag asks for another size, and the aperture of upstream's
- * mock, [MOCK_APERTURE_START, MOCK_APERTURE_LAST]. Mock devices of the same
- * IO page size can share a table.
+ * tables: a 2 GiB window of two levels, IO pages of half PAGE_SIZE (as
+ * upstream's mock has) but never below the 4 KiB of the smallest TCE,
+ * unless the extension flag asks for another size, and the aperture of
+ * upstream's mock, [MOCK_APERTURE_START, MOCK_APERTURE_LAST]. Mock devices
+ * of the same IO page size can share a table.
  */
 #include <linux/errno.h>
 #include <linux/io.h>
+#include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/sched/signal.h>
@@ -170,7 +172,7 @@ static int mock_domain(struct iob_ucmd *ucmd, struct iommu_test_cmd *cmd,
 	if (IS_ERR(st))
 		return PTR_ERR(st);
 	st->kind = IOB_SELFTEST_MOCK;
-	st->page_shift = shift ?: PAGE_SHIFT - 1;
+	st->page_shift = shift ?: max(PAGE_SHIFT - 1, 12);
 
 	idev = iob_device_bind(ucmd->ctx,
 			       dev_flags & MOCK_FLAGS_DEVICE_IOB_PSERIES ?
