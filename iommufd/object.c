@@ -13,9 +13,17 @@
  *              it any more, its destroy op runs and its memory is freed.
  *
  * A creator that fails before finalize calls iob_object_abort*() and the
- * ID is released as if it was never taken. Only code that cannot fail any
- * more runs between the copy of the reply to userspace and finalize, so an
- * object is visible if and only if userspace was told its ID.
+ * ID is released as if it was never taken. An object an ioctl creates for
+ * userspace (an IOAS, a HWPT of IOMMU_HWPT_ALLOC) is finalized only after
+ * the reply carrying its ID was written, with nothing that can fail in
+ * between, so it is visible if and only if userspace was told its ID.
+ * Objects the kernel makes on the side of another operation are finalized
+ * as soon as they are complete, before that operation's reply: a device
+ * at bind, an automatic HWPT when a device attaches to an IOAS. Another
+ * thread of the file can find them by their ID from then on (and cannot
+ * destroy them: their owner holds them). If the reply then cannot be
+ * written, the operation is undone: the device is unbound, or detached,
+ * and an automatic HWPT left without devices goes away.
  *
  * Two counts keep a published object alive:
  *

@@ -8,19 +8,27 @@
  * iob_pages; a page is pinned only while some area over it is filled into
  * the page tables, which is exactly while the IOAS has a page table.
  *
- * Invariants:
+ * Invariants, under iova_rwsem:
  *  - every live area is mapped in every page table of @domains, if there
  *    is one, each with whole map calls that an unmap of the whole area
  *    covers;
  *  - areas never overlap each other or a reserved range;
- *  - every area is aligned (IOVA, length, offset in its first page) to
- *    @iova_alignment, and lies inside every page table's apertures.
+ *  - every area, live or not, is aligned (IOVA, length, offset in its
+ *    first page) to @iova_alignment, and lies inside every page table's
+ *    apertures. iopt_insert_areas(), the one place areas come in, checks
+ *    new areas; whatever raises the alignment (a page table, an access
+ *    that pins, large pages turned off) checks the existing ones first;
+ *  - no map or copy takes the areas past iopt_max_areas (which root may
+ *    lower below what an IOVA space holds already), nor does anything
+ *    take the reserved ranges past IOPT_MAX_RESERVED.
  *
- * A map reserves its IOVA range with a not yet live area, fills it into the
- * page tables without holding iova_rwsem, and then makes it live. An unmap
- * that meets a not yet live area answers EBUSY. Unmap checks its whole
- * range before it removes anything, so it either removes every area it
- * covers or none.
+ * A map builds its areas first (struct iopt_mapping), then reserves its
+ * IOVA range with them not yet live, fills them into the page tables
+ * without holding iova_rwsem, lets its caller write the ioctl's reply, and
+ * only then makes them live; until then they are its alone, and a failure
+ * at any step takes out exactly them. An unmap that meets an area not yet
+ * live answers EBUSY. Unmap checks its whole range before it removes
+ * anything, so it either removes every area it covers or none.
  */
 #include <linux/delay.h>
 #include <linux/err.h>

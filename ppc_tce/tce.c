@@ -274,9 +274,15 @@ static void tce_kill(struct tce_table *tbl, u64 idx, u64 n)
 }
 
 /*
- * Clear entries [idx, idx + n) that are mapped, in runs of at most
- * TCE_BATCH, and forget them in the shadow. Missing leaves are skipped.
- * Does not invalidate. Returns the number of entries that were mapped.
+ * Clear the entries of [idx, idx + n) that the shadow records as mapped,
+ * in runs of consecutive recorded entries of at most TCE_BATCH within one
+ * leaf, and forget them in the shadow; leaves never made are skipped.
+ * Entries the backend holds but the shadow does not record (a batch whose
+ * store failed) are not seen: their caller clears them itself. A backend
+ * that refuses to clear gets a warning, as nothing sensible is left to do.
+ * With @check_runs, the first entry cleared must begin an earlier map call
+ * and the last one end one (else a warning): an unmap covers whole map
+ * calls. Does not invalidate. Returns the number of entries cleared.
  */
 static u64 tce_clear_range(struct tce_table *tbl, u64 idx, u64 n,
 			   bool check_runs)
@@ -431,8 +437,11 @@ int tce_table_map(struct tce_table *tbl, u64 iova, u64 uva,
 		}
 	}
 	if (rc) {
-		/* Also clears a partly stored last batch. */
-		tce_clear_range(tbl, idx0, done + staged, false);
+		/*
+		 * The batches stored whole are in the shadow; the one whose
+		 * store failed is not, and may be partly in the backend.
+		 */
+		tce_clear_range(tbl, idx0, done, false);
 		if (staged)
 			WARN_ON_ONCE(tbl->ops->clear(tbl, idx0 + done, staged));
 	}
