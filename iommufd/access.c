@@ -206,7 +206,8 @@ void iob_access_destroy(struct iob_access *access)
 	struct iob_ctx *ctx = access->ctx;
 
 	/* Only a reference of another object could stop it: none exists. */
-	WARN_ON(iob_object_destroy_kernel(ctx, &access->obj));
+	WARN_ON(iob_object_remove(ctx, access->obj.id, &access->obj,
+				  IOB_REMOVE_WAIT | IOB_REMOVE_OWNER));
 	iob_ctx_put(ctx);
 }
 EXPORT_SYMBOL_IOB(iob_access_destroy);

@@ -258,7 +258,8 @@ void iob_device_unbind(struct iob_device *idev)
 {
 	iob_device_detach(idev);
 	/* Nothing depends on a device, so this cannot be refused. */
-	WARN_ON_ONCE(iob_object_destroy_kernel(idev->ctx, &idev->obj));
+	WARN_ON_ONCE(iob_object_remove(idev->ctx, idev->obj.id, &idev->obj,
+				       IOB_REMOVE_WAIT | IOB_REMOVE_OWNER));
 }
 EXPORT_SYMBOL_IOB_TEST(iob_device_unbind);
 

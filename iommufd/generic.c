@@ -17,7 +17,7 @@ int iob_destroy_ioctl(struct iob_ucmd *ucmd)
 {
 	struct iommu_destroy *cmd = ucmd->cmd;
 
-	return iob_object_destroy_user(ucmd->ctx, cmd->id);
+	return iob_object_remove(ucmd->ctx, cmd->id, NULL, 0);
 }
 
 /*

@@ -111,7 +111,8 @@ err_abort:
 void iob_hwpt_put_user(struct iob_ctx *ctx, struct iob_hwpt *hwpt)
 {
 	if (hwpt->auto_domain)
-		iob_object_put_try_destroy(ctx, &hwpt->obj);
+		iob_object_remove(ctx, hwpt->obj.id, &hwpt->obj,
+				  IOB_REMOVE_PUT);
 	else
 		iob_object_users_put(&hwpt->obj);
 }

@@ -36,15 +36,19 @@
  *    owner holds one more. iob_object_users_get() may only be called while
  *    holding a short-term or long-term reference already.
  *
- * Destroy from userspace (IOMMU_DESTROY) must not sleep: under xa_lock it
- * needs the write side by trylock (no ioctl is using the object) and users
- * to drop from one to zero (nothing depends on it), else it fails with
- * EBUSY. Destroy from a kernel owner must succeed: it sleeps in down_write()
- * until in-flight ioctls are done, then removes the object if the only
- * long-term users left are the xarray and the owner itself.
+ * Every destroy goes through iob_object_remove(), which needs the write
+ * side (no ioctl is using the object) and users to drop from one to zero
+ * (nothing depends on it). Its flags make the differences:
  *
- * Closing the file destroys every object with nothing depending on it,
- * over and over, so dependents always go before what they depend on.
+ *  - from userspace (IOMMU_DESTROY) it must not sleep: the write side by
+ *    trylock, under xa_lock, else EBUSY;
+ *  - from a kernel owner it must succeed: it sleeps in down_write() until
+ *    in-flight ioctls are done, then removes the object if the only
+ *    long-term users left are the xarray and the owner itself;
+ *  - an object the kernel made for a user goes with its last user, if no
+ *    ioctl holds it right now;
+ *  - closing the file destroys every object with nothing depending on it,
+ *    over and over, so dependents always go before what they depend on.
  *
  * Freeing: no put path frees. Dropping a users reference never reaches
  * zero (the xarray's reference is only taken away by a destroy path), and
@@ -163,21 +167,14 @@ void iob_ctx_destroy(struct iob_ctx *ctx)
 	while (!xa_empty(&ctx->objects)) {
 		unsigned int done = 0;
 
-		xa_for_each(&ctx->objects, id, obj) {
-			if (!refcount_dec_if_one(&obj->users))
-				continue;
-			xa_erase(&ctx->objects, id);
-			/*
-			 * Nothing can look the object up any more. No ioctl
-			 * runs on a file being released; wait anyway so that
-			 * a short-term holder we do not know about is a hang
-			 * lockdep can see, not a use after free.
-			 */
-			down_write(&obj->destroy_rwsem);
-			up_write(&obj->destroy_rwsem);
-			iob_object_release(obj);
-			done++;
-		}
+		/*
+		 * No ioctl runs on a file being released; waiting for the
+		 * write side anyway makes a short-term holder we do not know
+		 * about a hang lockdep can see, not a use after free.
+		 */
+		xa_for_each(&ctx->objects, id, obj)
+			if (!iob_object_remove(ctx, id, obj, IOB_REMOVE_WAIT))
+				done++;
 		if (WARN_ON_ONCE(!done))
 			break;
 	}
@@ -395,107 +392,73 @@ void iob_object_users_put(struct iob_object *obj)
 EXPORT_SYMBOL_IOB_TEST(iob_object_users_put);
 
 /**
- * iob_object_destroy_user() - IOMMU_DESTROY semantics
- * @ctx: the context
- * @id: ID from userspace
- *
- * Does not sleep for anybody.
- *
- * Return: 0 once the object is destroyed, -ENOENT if @id names nothing,
- * -EBUSY if something depends on the object or an ioctl is using it.
- */
-int iob_object_destroy_user(struct iob_ctx *ctx, u32 id)
-{
-	struct iob_object *obj;
-
-	xa_lock(&ctx->objects);
-	obj = xa_load(&ctx->objects, id);
-	if (!obj) {
-		xa_unlock(&ctx->objects);
-		return -ENOENT;
-	}
-	if (!down_write_trylock(&obj->destroy_rwsem)) {
-		xa_unlock(&ctx->objects);
-		return -EBUSY;
-	}
-	if (!refcount_dec_if_one(&obj->users)) {
-		up_write(&obj->destroy_rwsem);
-		xa_unlock(&ctx->objects);
-		return -EBUSY;
-	}
-	__xa_erase(&ctx->objects, id);
-	xa_unlock(&ctx->objects);
-	up_write(&obj->destroy_rwsem);
-
-	iob_object_release(obj);
-	return 0;
-}
-EXPORT_SYMBOL_IOB_TEST(iob_object_destroy_user);
-
-/**
- * iob_object_destroy_kernel() - destroy an object on behalf of its owner
- * @ctx: the object's context, kept alive by the caller
- * @obj: published object on which the caller holds one long-term reference
- *
- * Sleeps until every ioctl holding @obj has dropped it; lookups fail from
- * the moment this starts. The caller must not hold anything an ioctl could
- * wait for while holding an object (locks, other objects' write sides).
- * On success the caller's reference is consumed and @obj is gone.
- *
- * Return: 0, or -EBUSY if another object still depends on @obj; then
- * nothing changed.
- */
-int iob_object_destroy_kernel(struct iob_ctx *ctx, struct iob_object *obj)
-{
-	might_sleep();
-
-	down_write(&obj->destroy_rwsem);
-	xa_lock(&ctx->objects);
-	/* Ours, then the xarray's: nothing else may be left. */
-	refcount_dec(&obj->users);
-	if (!refcount_dec_if_one(&obj->users)) {
-		refcount_inc(&obj->users);
-		xa_unlock(&ctx->objects);
-		up_write(&obj->destroy_rwsem);
-		return -EBUSY;
-	}
-	__xa_erase(&ctx->objects, obj->id);
-	xa_unlock(&ctx->objects);
-	up_write(&obj->destroy_rwsem);
-
-	iob_object_release(obj);
-	return 0;
-}
-EXPORT_SYMBOL_IOB_TEST(iob_object_destroy_kernel);
-
-/**
- * iob_object_put_try_destroy() - drop a long-term reference, and destroy
- *	the object if nothing else uses it
+ * iob_object_remove() - destroy a published object: the only way one goes
  * @ctx: the object's context
- * @obj: published object on which the caller holds a long-term reference
+ * @id: the object's ID
+ * @held: the object, if the caller keeps it from being freed (a long-term
+ *	reference, or the file being released); NULL for IOMMU_DESTROY, which
+ *	looks @id up under the same lock that removes it
+ * @flags: how to wait and which reference the caller gives up; with any
+ *	flag, @held is required:
  *
- * For objects the kernel made on its own account, such as the HWPT of an
- * attach to an IOAS, which go away with their last user. Does not sleep:
- * if an ioctl holds the object right now, it stays, for userspace to
- * destroy or for the file's close.
+ *	%IOB_REMOVE_WAIT: sleep in down_write() until the ioctls holding the
+ *	object short-term have dropped it (lookups fail from the moment this
+ *	starts); without it, an object in use is -EBUSY at once and nothing
+ *	sleeps. The caller must hold nothing such an ioctl could wait for.
+ *
+ *	%IOB_REMOVE_OWNER: the caller holds a long-term reference as the
+ *	object's owner; it is consumed if the object goes and kept if not.
+ *
+ *	%IOB_REMOVE_PUT: the caller drops a long-term reference whatever
+ *	happens, and the object goes only if that was its last user; for
+ *	objects the kernel made on its own account, which go with their last
+ *	user.
+ *
+ * The object goes if the write side of its destroy_rwsem can be had (no
+ * ioctl is using it) and its users drop from one to zero (only the
+ * xarray's is left): it leaves the xarray, its type's destroy op runs and
+ * its memory is freed after an RCU grace period (see the top of the file).
+ *
+ * Return: 0; -ENOENT if @held is NULL and @id names nothing (or only a
+ * reserved ID); -EBUSY if another object depends on it or, without
+ * %IOB_REMOVE_WAIT, an ioctl is using it: then nothing changed but the
+ * reference of %IOB_REMOVE_PUT.
  */
-void iob_object_put_try_destroy(struct iob_ctx *ctx, struct iob_object *obj)
+int iob_object_remove(struct iob_ctx *ctx, u32 id, struct iob_object *held,
+		      unsigned int flags)
 {
-	xa_lock(&ctx->objects);
-	refcount_dec(&obj->users);
-	if (!down_write_trylock(&obj->destroy_rwsem)) {
-		xa_unlock(&ctx->objects);
-		return;
-	}
-	if (!refcount_dec_if_one(&obj->users)) {
-		up_write(&obj->destroy_rwsem);
-		xa_unlock(&ctx->objects);
-		return;
-	}
-	__xa_erase(&ctx->objects, obj->id);
-	xa_unlock(&ctx->objects);
-	up_write(&obj->destroy_rwsem);
+	bool drop = flags & (IOB_REMOVE_OWNER | IOB_REMOVE_PUT);
+	struct iob_object *obj = held;
+	bool locked = true;
 
-	iob_object_release(obj);
+	if (WARN_ON_ONCE(flags && !held))
+		return -EINVAL;
+	if (flags & IOB_REMOVE_WAIT)
+		down_write(&obj->destroy_rwsem);
+	xa_lock(&ctx->objects);
+	if (!obj) {
+		obj = xa_load(&ctx->objects, id);
+		if (!obj) {
+			xa_unlock(&ctx->objects);
+			return -ENOENT;
+		}
+	}
+	if (drop)
+		refcount_dec(&obj->users);
+	if (!(flags & IOB_REMOVE_WAIT))
+		locked = down_write_trylock(&obj->destroy_rwsem);
+	if (locked && refcount_dec_if_one(&obj->users)) {
+		__xa_erase(&ctx->objects, id);
+		xa_unlock(&ctx->objects);
+		up_write(&obj->destroy_rwsem);
+		iob_object_release(obj);
+		return 0;
+	}
+	if (flags & IOB_REMOVE_OWNER)
+		refcount_inc(&obj->users);
+	xa_unlock(&ctx->objects);
+	if (locked)
+		up_write(&obj->destroy_rwsem);
+	return -EBUSY;
 }
-EXPORT_SYMBOL_IOB_TEST(iob_object_put_try_destroy);
+EXPORT_SYMBOL_IOB_TEST(iob_object_remove);

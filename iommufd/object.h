@@ -130,9 +130,15 @@ void iob_object_users_get(struct iob_object *obj);
 bool iob_object_users_tryget(struct iob_object *obj);
 void iob_object_users_put(struct iob_object *obj);
 
-int iob_object_destroy_user(struct iob_ctx *ctx, u32 id);
-int iob_object_destroy_kernel(struct iob_ctx *ctx, struct iob_object *obj);
-void iob_object_put_try_destroy(struct iob_ctx *ctx, struct iob_object *obj);
+/* How iob_object_remove() waits, and the reference its caller gives up. */
+enum {
+	IOB_REMOVE_WAIT = 1 << 0,	/* sleep until no ioctl holds it */
+	IOB_REMOVE_OWNER = 1 << 1,	/* the owner's; kept if it stays */
+	IOB_REMOVE_PUT = 1 << 2,	/* a user's; dropped whatever happens */
+};
+
+int iob_object_remove(struct iob_ctx *ctx, u32 id, struct iob_object *held,
+		      unsigned int flags);
 
 static inline enum iob_obj_type iob_object_type(const struct iob_object *obj)
 {

@@ -41,6 +41,13 @@ static const struct iob_object_ops tobj_ops = {
 	.destroy = tobj_destroy,
 };
 
+/* Destroy @obj the way its kernel owner does. */
+static int iob_kernel_remove(struct iob_ctx *ctx, struct iob_object *obj)
+{
+	return iob_object_remove(ctx, obj->id, obj,
+				 IOB_REMOVE_WAIT | IOB_REMOVE_OWNER);
+}
+
 struct fixture {
 	struct iob_ctx *ctx;
 	struct destroy_log log;
@@ -97,7 +104,7 @@ static void test_reserved_is_invisible(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->obj.id, 1u);
 	KUNIT_EXPECT_PTR_EQ(test, iob_object_get(f->ctx, 1, IOB_OBJ_ANY),
 			    ERR_PTR(-ENOENT));
-	KUNIT_EXPECT_EQ(test, iob_object_destroy_user(f->ctx, 1), -ENOENT);
+	KUNIT_EXPECT_EQ(test, iob_object_remove(f->ctx, 1, NULL, 0), -ENOENT);
 	KUNIT_EXPECT_EQ(test, iob_ctx_count_objects(f->ctx), 0ul);
 
 	iob_object_finalize(f->ctx, &t->obj);
@@ -123,7 +130,7 @@ static void test_abort_releases_id(struct kunit *test)
 
 	c = tobj_new(test, NULL, false);
 	KUNIT_EXPECT_EQ(test, c->obj.id, 2u);
-	KUNIT_EXPECT_EQ(test, iob_object_destroy_user(f->ctx, a->obj.id), 0);
+	KUNIT_EXPECT_EQ(test, iob_object_remove(f->ctx, a->obj.id, NULL, 0), 0);
 }
 
 static void test_ids_lowest_free_first(struct kunit *test)
@@ -136,8 +143,8 @@ static void test_ids_lowest_free_first(struct kunit *test)
 		t[i] = tobj_new(test, NULL, false);
 		KUNIT_EXPECT_EQ(test, t[i]->obj.id, i + 1);
 	}
-	KUNIT_EXPECT_EQ(test, iob_object_destroy_user(f->ctx, 2), 0);
-	KUNIT_EXPECT_EQ(test, iob_object_destroy_user(f->ctx, 3), 0);
+	KUNIT_EXPECT_EQ(test, iob_object_remove(f->ctx, 2, NULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, iob_object_remove(f->ctx, 3, NULL, 0), 0);
 	KUNIT_EXPECT_EQ(test, tobj_new(test, NULL, false)->obj.id, 2u);
 	KUNIT_EXPECT_EQ(test, tobj_new(test, NULL, false)->obj.id, 3u);
 	KUNIT_EXPECT_EQ(test, tobj_new(test, NULL, false)->obj.id, 5u);
@@ -172,18 +179,18 @@ static void test_user_destroy_rules(struct kunit *test)
 	struct iob_object *held;
 
 	/* Long-term user: b depends on a. */
-	KUNIT_EXPECT_EQ(test, iob_object_destroy_user(f->ctx, 1), -EBUSY);
+	KUNIT_EXPECT_EQ(test, iob_object_remove(f->ctx, 1, NULL, 0), -EBUSY);
 	KUNIT_EXPECT_EQ(test, f->log.n, 0u);
 
 	/* Short-term user: an "ioctl" holds b. */
 	held = iob_object_get(f->ctx, b->obj.id, IOB_OBJ_ANY);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(held));
-	KUNIT_EXPECT_EQ(test, iob_object_destroy_user(f->ctx, 2), -EBUSY);
+	KUNIT_EXPECT_EQ(test, iob_object_remove(f->ctx, 2, NULL, 0), -EBUSY);
 	iob_object_put(held);
 
-	KUNIT_EXPECT_EQ(test, iob_object_destroy_user(f->ctx, 2), 0);
-	KUNIT_EXPECT_EQ(test, iob_object_destroy_user(f->ctx, 2), -ENOENT);
-	KUNIT_EXPECT_EQ(test, iob_object_destroy_user(f->ctx, 1), 0);
+	KUNIT_EXPECT_EQ(test, iob_object_remove(f->ctx, 2, NULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, iob_object_remove(f->ctx, 2, NULL, 0), -ENOENT);
+	KUNIT_EXPECT_EQ(test, iob_object_remove(f->ctx, 1, NULL, 0), 0);
 	KUNIT_EXPECT_EQ(test, f->log.n, 2u);
 	KUNIT_EXPECT_EQ(test, f->log.ids[0], 2u);
 	KUNIT_EXPECT_EQ(test, f->log.ids[1], 1u);
@@ -198,11 +205,11 @@ static void test_kernel_destroy_busy(struct kunit *test)
 
 	/* Owner reference on a; b's dependency keeps it busy. */
 	iob_object_users_get(&a->obj);
-	KUNIT_EXPECT_EQ(test, iob_object_destroy_kernel(f->ctx, &a->obj),
+	KUNIT_EXPECT_EQ(test, iob_kernel_remove(f->ctx, &a->obj),
 			-EBUSY);
 	KUNIT_EXPECT_EQ(test, f->log.n, 0u);
-	KUNIT_EXPECT_EQ(test, iob_object_destroy_user(f->ctx, b->obj.id), 0);
-	KUNIT_EXPECT_EQ(test, iob_object_destroy_kernel(f->ctx, &a->obj), 0);
+	KUNIT_EXPECT_EQ(test, iob_object_remove(f->ctx, b->obj.id, NULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, iob_kernel_remove(f->ctx, &a->obj), 0);
 	KUNIT_EXPECT_EQ(test, f->log.n, 2u);
 	KUNIT_EXPECT_EQ(test, iob_ctx_count_objects(f->ctx), 0ul);
 }
@@ -218,7 +225,7 @@ static int kdestroy_thread(void *data)
 {
 	struct kdestroy *kd = data;
 
-	kd->rc = iob_object_destroy_kernel(kd->ctx, kd->obj);
+	kd->rc = iob_kernel_remove(kd->ctx, kd->obj);
 	complete(&kd->done);
 	return 0;
 }
@@ -248,7 +255,7 @@ static void test_kernel_destroy_waits(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->log.n, 0u);
 	KUNIT_EXPECT_PTR_EQ(test, iob_object_get(f->ctx, 1, IOB_OBJ_ANY),
 			    ERR_PTR(-ENOENT));
-	KUNIT_EXPECT_EQ(test, iob_object_destroy_user(f->ctx, 1), -EBUSY);
+	KUNIT_EXPECT_EQ(test, iob_object_remove(f->ctx, 1, NULL, 0), -EBUSY);
 
 	iob_object_put(held);
 	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&kd.done, 10 * HZ));

@@ -94,7 +94,8 @@ static int iob_test_kernel_destroy(struct iob_ucmd *ucmd,
 	iob_object_users_get(obj);
 	iob_object_put(obj);
 
-	rc = iob_object_destroy_kernel(ucmd->ctx, obj);
+	rc = iob_object_remove(ucmd->ctx, obj->id, obj,
+			       IOB_REMOVE_WAIT | IOB_REMOVE_OWNER);
 	if (rc)
 		iob_object_users_put(obj);
 	return rc;
