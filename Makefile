@@ -66,7 +66,7 @@ bench: deps
 clean-modules:
 	rm -f *.ko *.o *.mod *.mod.c .*.cmd .module-common.o Module.symvers \
 		modules.order
-	find devices iommufd iopt ppc_tce samples selftests/kmod \
+	find common devices iommufd iopt ppc_tce samples selftests/kmod \
 		\( -name '*.o' -o -name '.*.cmd' \) -delete
 
 clean: clean-modules

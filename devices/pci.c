@@ -40,7 +40,7 @@
 #include <linux/wait.h>
 
 #include "../iommufd/device.h"
-#include "../iommufd/main.h"
+#include "../iommufd/file.h"
 #include "../ppc_tce/pseries.h"
 #include "../ppc_tce/tce.h"
 #include "../uapi/iobroker/device.h"
@@ -701,10 +701,11 @@ static struct pci_driver iob_pci_driver = {
 
 /**
  * iob_pci_init() - register the iobroker-pci driver and its nodes
+ * @debugfs: the module's debugfs directory, where "pci" goes
  *
  * Return: 0 or a negative errno.
  */
-int iob_pci_init(void)
+int iob_pci_init(struct dentry *debugfs)
 {
 	int rc;
 
@@ -714,7 +715,7 @@ int iob_pci_init(void)
 	rc = class_register(&iob_pci_class);
 	if (rc)
 		goto err_region;
-	iob_pci_debugfs = debugfs_create_dir("pci", iob_debugfs_dir());
+	iob_pci_debugfs = debugfs_create_dir("pci", debugfs);
 	rc = pci_register_driver(&iob_pci_driver);
 	if (rc)
 		goto err_class;

@@ -5,15 +5,17 @@
 #ifndef IOBROKER_DEVICES_PCI_H
 #define IOBROKER_DEVICES_PCI_H
 
+struct dentry;
+
 #ifdef CONFIG_PPC_PSERIES
 
-int iob_pci_init(void);
+int iob_pci_init(struct dentry *debugfs);
 void iob_pci_exit(void);
 
 #else
 
 /* Only the pseries TCE backend drives real devices so far. */
-static inline int iob_pci_init(void)
+static inline int iob_pci_init(struct dentry *debugfs)
 {
 	return 0;
 }

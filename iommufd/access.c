@@ -24,14 +24,14 @@
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 
-#include "../iopt/pages.h"
+#include "../common/export.h"
 #include "access.h"
-#include "export.h"
 #include "ioas.h"
 
-static_assert(IOB_ACCESS_RW_WRITE == IOB_PAGES_RW_WRITE);
-static_assert(IOB_ACCESS_RW_KTHREAD == IOB_PAGES_RW_KTHREAD);
-static_assert(IOB_ACCESS_RW_SLOW_PATH == IOB_PAGES_RW_SLOW);
+/* The kAPI's copy flags go down to the IO page table as they are. */
+static_assert(IOB_ACCESS_RW_WRITE == IOPT_RW_WRITE);
+static_assert(IOB_ACCESS_RW_KTHREAD == IOPT_RW_KTHREAD);
+static_assert(IOB_ACCESS_RW_SLOW_PATH == IOPT_RW_SLOW);
 
 #define IOB_ACCESS_RW_FLAGS \
 	(IOB_ACCESS_RW_WRITE | IOB_ACCESS_RW_KTHREAD | IOB_ACCESS_RW_SLOW_PATH)

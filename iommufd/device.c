@@ -18,7 +18,7 @@
 
 #include "../uapi/iobroker/iommufd.h"
 #include "device.h"
-#include "export.h"
+#include "../common/export.h"
 #include "ioas.h"
 #include "ioctl.h"
 

@@ -21,7 +21,7 @@
 #include "../uapi/iobroker/iommufd.h"
 #include "../uapi/iobroker/iommufd_test.h"
 #include "dispatch.h"
-#include "export.h"
+#include "../common/export.h"
 #include "ioctl.h"
 #include "testhook.h"
 

@@ -12,7 +12,7 @@
 #include "../ptdrv/ptdrv.h"
 #include "../uapi/iobroker/iommufd.h"
 #include "device.h"
-#include "export.h"
+#include "../common/export.h"
 #include "ioas.h"
 #include "ioctl.h"
 

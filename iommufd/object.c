@@ -71,8 +71,8 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
-#include "export.h"
-#include "fault.h"
+#include "../common/export.h"
+#include "../common/fault.h"
 #include "object.h"
 
 /* Objects alive in all contexts, reserved ones included; for tests. */

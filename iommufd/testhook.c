@@ -15,7 +15,7 @@
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 
-#include "export.h"
+#include "../common/export.h"
 #include "ioctl.h"
 #include "testhook.h"
 

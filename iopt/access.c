@@ -24,10 +24,15 @@
 #include <linux/overflow.h>
 #include <linux/slab.h>
 
-#include "../iommufd/export.h"
+#include "../common/export.h"
 #include "../ptdrv/ptdrv.h"
 #include "io_pagetable.h"
 #include "pages.h"
+
+/* iopt_access_rw() hands its flags to the pages as they are. */
+static_assert(IOPT_RW_WRITE == IOB_PAGES_RW_WRITE);
+static_assert(IOPT_RW_KTHREAD == IOB_PAGES_RW_KTHREAD);
+static_assert(IOPT_RW_SLOW == IOB_PAGES_RW_SLOW);
 
 /**
  * iopt_add_access() - register an access with an IOVA space
@@ -288,7 +293,7 @@ bool iopt_access_unpin(struct iob_iopt *iopt, u64 iova, u64 length)
  * @iova: first IOVA, any alignment
  * @data: kernel buffer
  * @length: bytes, at least one, not wrapping
- * @flags: IOB_PAGES_RW_*
+ * @flags: IOPT_RW_*
  *
  * Return: 0; -ENOENT if the range is not mapped from end to end; -EINVAL
  * if an unmap of it is in progress; -EPERM if a mapping does not allow
@@ -298,7 +303,7 @@ bool iopt_access_unpin(struct iob_iopt *iopt, u64 iova, u64 length)
 int iopt_access_rw(struct iob_iopt *iopt, u64 iova, void *data, u64 length,
 		   unsigned int flags)
 {
-	bool write = flags & IOB_PAGES_RW_WRITE;
+	bool write = flags & IOPT_RW_WRITE;
 	u64 last = iova + length - 1;
 	struct iob_area *area;
 	struct iopt_walk w;

@@ -21,7 +21,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
 
-#include "../iommufd/fault.h"
+#include "../common/fault.h"
 #include "account.h"
 #include "pages.h"
 

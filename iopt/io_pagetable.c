@@ -40,7 +40,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
-#include "../iommufd/export.h"
+#include "../common/export.h"
 #include "../ptdrv/ptdrv.h"
 #include "io_pagetable.h"
 #include "pages.h"

@@ -7,6 +7,7 @@
 #define IOBROKER_IO_PAGETABLE_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/container_of.h>
 #include <linux/list.h>
 #include <linux/rwsem.h>
@@ -215,6 +216,11 @@ void iopt_remove_access(struct iob_iopt *iopt, struct iob_iopt_access *acc);
 int iopt_access_pin(struct iob_iopt *iopt, u64 iova, u64 length,
 		    struct page **out, bool write);
 bool iopt_access_unpin(struct iob_iopt *iopt, u64 iova, u64 length);
+/* How iopt_access_rw() copies. */
+#define IOPT_RW_WRITE	BIT(0)	/* into the IOVAs, else out of them */
+#define IOPT_RW_KTHREAD	BIT(1)	/* a kthread may adopt the owner's mm */
+#define IOPT_RW_SLOW	BIT(2)	/* always through pinned pages */
+
 int iopt_access_rw(struct iob_iopt *iopt, u64 iova, void *data, u64 length,
 		   unsigned int flags);
 int iopt_nth_area(struct iob_iopt *iopt, unsigned int nth, u64 *iova);

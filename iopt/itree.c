@@ -4,7 +4,7 @@
  */
 #include <linux/interval_tree_generic.h>
 
-#include "../iommufd/export.h"
+#include "../common/export.h"
 #include "itree.h"
 
 #define ITN_START(n) ((n)->start)

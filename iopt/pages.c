@@ -34,8 +34,8 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "../iommufd/export.h"
-#include "../iommufd/fault.h"
+#include "../common/export.h"
+#include "../common/fault.h"
 #include "account.h"
 #include "pages.h"
 

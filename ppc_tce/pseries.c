@@ -59,8 +59,8 @@
 #include <asm/hvcall.h>
 #include <asm/iommu.h>
 
-#include "../iommufd/export.h"
-#include "../iommufd/fault.h"
+#include "../common/export.h"
+#include "../common/fault.h"
 #include "../uapi/iobroker/iommufd.h"
 #include "pseries.h"
 #include "tce.h"
@@ -764,7 +764,7 @@ struct iob_pt *tce_ps_pt_alloc(struct tce_ps_dev *tdev,
 		geo[w].levels = tce_memory_levels(&geo[w]);
 	}
 	/* Frees @pt through the mirror's release if it fails. */
-	tp = tce_sw_alloc(geo, nwin, &pt->mirror);
+	tp = tce_sw_alloc(geo, nwin, NULL, &pt->mirror);
 	if (IS_ERR(tp))
 		return ERR_CAST(tp);
 	pt->tp = tp;

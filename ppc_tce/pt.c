@@ -5,7 +5,7 @@
  * and unmap calls go to the window their range lies in. The IO page table
  * layer reserves the gaps between apertures, so no call spans two windows.
  */
-#include "../iommufd/export.h"
+#include "../common/export.h"
 #include "tce.h"
 
 /* The window holding all of [iova, iova + len), or NULL. */

@@ -17,7 +17,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "../iommufd/export.h"
+#include "../common/export.h"
 #include "tce.h"
 
 struct tce_sw;
@@ -138,12 +138,17 @@ EXPORT_SYMBOL_IOB_TEST(tce_sw_leaf);
  * @geo: the windows, in ascending order of bus address; any IO page size
  *	from 4 KiB up, up to five levels
  * @nwin: how many, at most TCE_MAX_WINDOWS
+ * @aper: with one window, the part of it the device can reach, which
+ *	becomes the page table's aperture instead of the whole window; or
+ *	NULL
  * @mirror: hardware to keep in step with the tables, or NULL; released
  *	when the page table is freed, also if this fails
  *
- * Return: the windows as a page table, or an ERR_PTR.
+ * Return: the windows as a page table, or an ERR_PTR (-EINVAL for a
+ * window or an aperture that cannot be, -ENOMEM).
  */
 struct tce_pt *tce_sw_alloc(const struct tce_geometry *geo, unsigned int nwin,
+			    const struct iob_pt_aperture *aper,
 			    struct tce_mirror *mirror)
 {
 	struct tce_sw *sw;
@@ -154,6 +159,11 @@ struct tce_pt *tce_sw_alloc(const struct tce_geometry *geo, unsigned int nwin,
 		rc = -EINVAL;
 	for (i = 0; i < nwin && !rc; i++)
 		rc = tce_geometry_check(&geo[i], ~0ULL, TCE_MAX_LEVELS);
+	if (!rc && aper &&
+	    (nwin != 1 || aper->start > aper->last ||
+	     aper->start < geo->offset ||
+	     aper->last > geo->offset + geo->size - 1))
+		rc = -EINVAL;
 	sw = rc ? NULL : kzalloc(sizeof(*sw), GFP_KERNEL_ACCOUNT);
 	if (!sw) {
 		if (mirror)
@@ -187,6 +197,8 @@ struct tce_pt *tce_sw_alloc(const struct tce_geometry *geo, unsigned int nwin,
 		sw->tp.pt.ops->free(&sw->tp.pt);
 		return ERR_PTR(rc);
 	}
+	if (aper)
+		sw->tp.pt.aper[0] = *aper;
 	return &sw->tp;
 }
 EXPORT_SYMBOL_IOB_TEST(tce_sw_alloc);

@@ -26,8 +26,8 @@
 #include <linux/overflow.h>
 #include <linux/slab.h>
 
-#include "../iommufd/export.h"
-#include "../iommufd/fault.h"
+#include "../common/export.h"
+#include "../common/fault.h"
 #include "tce.h"
 
 /* Entries of a table are counted with 32 bits on every platform we know. */

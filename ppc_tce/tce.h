@@ -263,6 +263,7 @@ struct tce_mirror {
  * the source the pseries backend programs the hypervisor's tables from.
  */
 struct tce_pt *tce_sw_alloc(const struct tce_geometry *geo, unsigned int nwin,
+			    const struct iob_pt_aperture *aper,
 			    struct tce_mirror *mirror);
 u64 *tce_sw_leaf(struct tce_table *tbl, u64 idx, u64 *len);
 

@@ -13,7 +13,7 @@
 #include <linux/mm.h>
 #include <linux/string.h>
 
-#include "../iommufd/export.h"
+#include "../common/export.h"
 #include "../uapi/iobroker/iommufd.h"
 #include "tce.h"
 

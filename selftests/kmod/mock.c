@@ -38,17 +38,18 @@ static struct iob_pt *mock_pt_alloc(struct iob_device *idev, u32 data_type,
 		.page_shift = st->page_shift,
 		.levels = 2,
 	};
+	/* Upstream's mock reaches only this part of its domain. */
+	const struct iob_pt_aperture aper = {
+		.start = MOCK_APERTURE_START,
+		.last = MOCK_APERTURE_LAST,
+	};
 	struct tce_pt *tp;
 
 	/* As upstream's mock: data only describes nested tables. */
 	if (data_type != IOMMU_HWPT_DATA_NONE)
 		return ERR_PTR(-EOPNOTSUPP);
-	tp = tce_sw_alloc(&geo, 1, NULL);
-	if (IS_ERR(tp))
-		return ERR_CAST(tp);
-	tp->pt.aper[0].start = MOCK_APERTURE_START;
-	tp->pt.aper[0].last = MOCK_APERTURE_LAST;
-	return &tp->pt;
+	tp = tce_sw_alloc(&geo, 1, &aper, NULL);
+	return IS_ERR(tp) ? ERR_CAST(tp) : &tp->pt;
 }
 
 static int mock_set_pt(struct iob_device *idev, struct iob_pt *pt)
@@ -116,7 +117,7 @@ static struct iob_pt *mock_pseries_pt_alloc(struct iob_device *idev,
 	/* The hypervisor's tables are flat; ours need not be. */
 	for (i = 0; i < nwin; i++)
 		geo[i].levels = tce_memory_levels(&geo[i]);
-	tp = tce_sw_alloc(geo, nwin, NULL);
+	tp = tce_sw_alloc(geo, nwin, NULL, NULL);
 	return IS_ERR(tp) ? ERR_CAST(tp) : &tp->pt;
 }
 

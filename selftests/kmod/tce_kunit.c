@@ -80,10 +80,38 @@ static struct tce_pt *sw_table(struct kunit *test, u64 offset, u64 size,
 		.offset = offset, .size = size, .page_shift = shift,
 		.levels = levels,
 	};
-	struct tce_pt *tp = tce_sw_alloc(&g, 1, NULL);
+	struct tce_pt *tp = tce_sw_alloc(&g, 1, NULL, NULL);
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(tp));
 	return tp;
+}
+
+/* A device that reaches part of its window gets that part as aperture. */
+static void test_narrow_aperture(struct kunit *test)
+{
+	struct tce_geometry g[2] = {
+		{ .offset = 0, .size = SZ_1G, .page_shift = 12, .levels = 2 },
+		{ .offset = 1ULL << 59, .size = SZ_1G, .page_shift = 16,
+		  .levels = 2 },
+	};
+	struct iob_pt_aperture in = { .start = SZ_16M, .last = SZ_1G - 1 };
+	struct iob_pt_aperture out = { .start = SZ_16M, .last = SZ_1G };
+	struct iob_pt_aperture back = { .start = SZ_16M, .last = SZ_16M - 1 };
+	struct tce_pt *tp;
+
+	tp = tce_sw_alloc(g, 1, &in, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(tp));
+	KUNIT_EXPECT_EQ(test, tp->pt.naper, 1u);
+	KUNIT_EXPECT_EQ(test, tp->pt.aper[0].start, (u64)SZ_16M);
+	KUNIT_EXPECT_EQ(test, tp->pt.aper[0].last, (u64)SZ_1G - 1);
+	tp->pt.ops->free(&tp->pt);
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(tce_sw_alloc(g, 1, &out, NULL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(tce_sw_alloc(g, 1, &back, NULL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(tce_sw_alloc(g, 2, &in, NULL)),
+			-EINVAL);
 }
 
 static int map1(struct tce_pt *tp, u64 iova, u64 pa, u64 len)
@@ -362,7 +390,7 @@ static void test_two_windows(struct kunit *test)
 		  .levels = 3 },
 	};
 	struct iob_pt_seg seg = { .paddr = SZ_1G, .len = SZ_128K };
-	struct tce_pt *tp = tce_sw_alloc(g, 2, NULL);
+	struct tce_pt *tp = tce_sw_alloc(g, 2, NULL, NULL);
 	struct iob_pt *pt;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(tp));
@@ -450,7 +478,7 @@ static void test_mirror_follows(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	c->m.ops = &copycat_ops;
-	tp = tce_sw_alloc(&g, 1, &c->m);
+	tp = tce_sw_alloc(&g, 1, NULL, &c->m);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(tp));
 	t = tp->win[0];
 	KUNIT_ASSERT_EQ(test, tce_table_map(t, 0, 0, &seg, 1, TCE_READ), 0);
@@ -478,6 +506,7 @@ static struct kunit_case iob_tce_cases[] = {
 	KUNIT_CASE(test_encode_round_trip),
 	KUNIT_CASE(test_geometry_rules),
 	KUNIT_CASE(test_window_bounds),
+	KUNIT_CASE(test_narrow_aperture),
 	KUNIT_CASE(test_level_boundaries),
 	KUNIT_CASE(test_clear_over_holes),
 	KUNIT_CASE(test_big_page_in_small_entries),

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iobroker: the iommufd object model on IBM POWER's sPAPR TCE IOMMU.
- *
- * This file is the module's front: the /dev/iommu misc device, whose every
- * open file gets its own object context, and the debugfs directory.
+ * iobroker: the /dev/iommu misc device, whose every open file gets its own
+ * object context, and the core's debugfs files. module.c brings it up
+ * before the drivers that bind devices to those contexts.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -14,11 +13,9 @@
 #include <linux/module.h>
 #include <iobroker/access.h>
 
-#include "../devices/pci.h"
-#include "export.h"
-#include "fault.h"
+#include "../common/export.h"
+#include "file.h"
 #include "ioctl.h"
-#include "main.h"
 #include "object.h"
 
 static int iob_fops_open(struct inode *inode, struct file *file)
@@ -100,18 +97,6 @@ static struct miscdevice iob_misc = {
 	.fops = &iob_fops,
 };
 
-static struct dentry *iob_debugfs;
-
-/**
- * iob_debugfs_dir() - the module's debugfs directory
- *
- * Return: the directory, or an error pointer debugfs calls accept.
- */
-struct dentry *iob_debugfs_dir(void)
-{
-	return iob_debugfs;
-}
-
 static int iob_objects_show(struct seq_file *m, void *unused)
 {
 	seq_printf(m, "%ld\n", iob_objects_alive());
@@ -119,7 +104,14 @@ static int iob_objects_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(iob_objects);
 
-static int __init iob_init(void)
+/**
+ * iob_file_init() - register /dev/iommu
+ * @debugfs: the module's debugfs directory, for the core's files
+ *
+ * Return: 0, or the misc device's error (-EBUSY when the kernel's own
+ * iommufd has the name).
+ */
+int iob_file_init(struct dentry *debugfs)
 {
 	int rc;
 
@@ -129,29 +121,16 @@ static int __init iob_init(void)
 		       rc);
 		return rc;
 	}
-	iob_debugfs = debugfs_create_dir("iobroker", NULL);
-	debugfs_create_file("objects", 0400, iob_debugfs, NULL,
-			    &iob_objects_fops);
-	iob_fault_init();
-	rc = iob_pci_init();
-	if (rc) {
-		iob_fault_exit();
-		debugfs_remove_recursive(iob_debugfs);
-		misc_deregister(&iob_misc);
-	}
-	return rc;
+	debugfs_create_file("objects", 0400, debugfs, NULL, &iob_objects_fops);
+	return 0;
 }
 
-static void __exit iob_exit(void)
+/**
+ * iob_file_exit() - unregister /dev/iommu
+ *
+ * Its files hold the module, so none is open any more.
+ */
+void iob_file_exit(void)
 {
-	iob_pci_exit();
-	iob_fault_exit();
-	debugfs_remove_recursive(iob_debugfs);
 	misc_deregister(&iob_misc);
 }
-
-module_init(iob_init);
-module_exit(iob_exit);
-
-MODULE_DESCRIPTION("iommufd object model for the sPAPR TCE IOMMU");
-MODULE_LICENSE("GPL");
