@@ -60,7 +60,7 @@ struct iob_access {
 	struct mutex ioas_lock;	/* ioas, ioas_unpin, reg, npins */
 	struct iob_ioas *ioas;
 	struct iob_ioas *ioas_unpin;
-	struct iob_iopt_access *reg;
+	struct iopt_access *reg;
 	unsigned long npins;
 };
 
@@ -76,7 +76,7 @@ static void iob_access_iopt_unmap(void *data, u64 iova, u64 last)
 	access->ops->unmap(access->data, iova, length);
 }
 
-static const struct iob_iopt_access_ops iob_access_iopt_ops = {
+static const struct iopt_access_ops iob_access_iopt_ops = {
 	.unmap = iob_access_iopt_unmap,
 };
 
@@ -84,7 +84,7 @@ static int iob_access_change_ioas(struct iob_access *access,
 				  struct iob_ioas *new)
 {
 	struct iob_ioas *cur = access->ioas_unpin;
-	struct iob_iopt_access *cur_reg = access->reg, *new_reg = NULL;
+	struct iopt_access *cur_reg = access->reg, *new_reg = NULL;
 
 	lockdep_assert_held(&access->ioas_lock);
 	if (access->ioas != cur)

@@ -78,7 +78,7 @@ static struct iob_hwpt *iob_device_auto_hwpt(struct iob_device *idev,
 
 	mutex_lock(&ioas->mutex);
 	list_for_each_entry(hwpt, &ioas->hwpts, item) {
-		if (!hwpt->auto_domain || hwpt->drv != idev->ops)
+		if (!hwpt->automatic || hwpt->drv != idev->ops)
 			continue;
 		if (hwpt == cur)
 			goto out_unlock;

@@ -72,7 +72,7 @@ struct iob_device {
  * @pt: the driver's page table
  * @drv: the driver that made @pt; only its devices can use it
  * @item: in the IOAS's list, under its mutex
- * @auto_domain: made by the kernel for an attach to an IOAS, and destroyed
+ * @automatic: made by the kernel for an attach to an IOAS, and destroyed
  *	when its last device leaves
  */
 struct iob_hwpt {
@@ -81,7 +81,7 @@ struct iob_hwpt {
 	struct iob_pt *pt;
 	const struct iob_device_ops *drv;
 	struct list_head item;
-	bool auto_domain;
+	bool automatic;
 };
 
 struct iob_device *iob_device_bind(struct iob_ctx *ctx,
@@ -95,7 +95,7 @@ void iob_device_detach(struct iob_device *idev);
 struct iob_hwpt *iob_hwpt_get(struct iob_ctx *ctx, u32 id);
 struct iob_hwpt *iob_hwpt_create(struct iob_ctx *ctx, struct iob_ioas *ioas,
 				 struct iob_device *idev, u32 data_type,
-				 const void *data, size_t len, bool auto_domain);
+				 const void *data, size_t len, bool automatic);
 void iob_hwpt_put_user(struct iob_ctx *ctx, struct iob_hwpt *hwpt);
 
 #endif

@@ -59,7 +59,7 @@ EXPORT_SYMBOL_IOB_TEST(iob_hwpt_get);
  * @data_type: enum iommu_hwpt_data_type
  * @data: the type's data, in kernel memory
  * @len: its length
- * @auto_domain: made by the kernel for an attach
+ * @automatic: made by the kernel for an attach
  *
  * The page table is made and filled with everything the IOAS maps. The
  * caller adds the HWPT to @ioas->hwpts and publishes it, or destroys it
@@ -70,7 +70,7 @@ EXPORT_SYMBOL_IOB_TEST(iob_hwpt_get);
  */
 struct iob_hwpt *iob_hwpt_create(struct iob_ctx *ctx, struct iob_ioas *ioas,
 				 struct iob_device *idev, u32 data_type,
-				 const void *data, size_t len, bool auto_domain)
+				 const void *data, size_t len, bool automatic)
 {
 	struct iob_hwpt *hwpt;
 	struct iob_pt *pt;
@@ -95,7 +95,7 @@ struct iob_hwpt *iob_hwpt_create(struct iob_ctx *ctx, struct iob_ioas *ioas,
 	hwpt->ioas = ioas;
 	hwpt->pt = pt;
 	hwpt->drv = idev->ops;
-	hwpt->auto_domain = auto_domain;
+	hwpt->automatic = automatic;
 	return hwpt;
 
 err_abort:
@@ -110,7 +110,7 @@ err_abort:
  */
 void iob_hwpt_put_user(struct iob_ctx *ctx, struct iob_hwpt *hwpt)
 {
-	if (hwpt->auto_domain)
+	if (hwpt->automatic)
 		iob_object_remove(ctx, hwpt->obj.id, &hwpt->obj,
 				  IOB_REMOVE_PUT);
 	else

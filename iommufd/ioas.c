@@ -262,19 +262,19 @@ int iob_ioas_iova_ranges_ioctl(struct iob_ucmd *ucmd)
 	return rc;
 }
 
-/* Read the caller's ranges into a tree of struct iob_itn. */
+/* Read the caller's ranges into a tree of struct iopt_itn. */
 static int iob_read_ranges(struct rb_root_cached *tree,
 			   struct iommu_iova_range __user *ranges, u32 count)
 {
 	struct iommu_iova_range r;
-	struct iob_itn *node;
+	struct iopt_itn *node;
 	u32 i;
 
 	for (i = 0; i < count; i++) {
 		if (copy_from_user(&r, &ranges[i], sizeof(r)))
 			return -EFAULT;
 		if (r.start >= r.last ||
-		    iob_itree_iter_first(tree, r.start, r.last))
+		    iopt_itree_iter_first(tree, r.start, r.last))
 			return -EINVAL;
 		/* One small allocation per range, however many there are. */
 		node = kzalloc(sizeof(*node), GFP_KERNEL_ACCOUNT);
@@ -282,7 +282,7 @@ static int iob_read_ranges(struct rb_root_cached *tree,
 			return -ENOMEM;
 		node->start = r.start;
 		node->last = r.last;
-		iob_itree_insert(node, tree);
+		iopt_itree_insert(node, tree);
 		cond_resched();
 	}
 	return 0;

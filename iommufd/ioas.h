@@ -25,7 +25,7 @@ struct iommu_option;
  */
 struct iob_ioas {
 	struct iob_object obj;
-	struct iob_iopt iopt;
+	struct iopt iopt;
 	struct mutex mutex;	/* protects hwpts */
 	struct list_head hwpts;
 };

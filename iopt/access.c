@@ -30,9 +30,9 @@
 #include "pages.h"
 
 /* iopt_access_rw() hands its flags to the pages as they are. */
-static_assert(IOPT_RW_WRITE == IOB_PAGES_RW_WRITE);
-static_assert(IOPT_RW_KTHREAD == IOB_PAGES_RW_KTHREAD);
-static_assert(IOPT_RW_SLOW == IOB_PAGES_RW_SLOW);
+static_assert(IOPT_RW_WRITE == IOPT_PAGES_RW_WRITE);
+static_assert(IOPT_RW_KTHREAD == IOPT_PAGES_RW_KTHREAD);
+static_assert(IOPT_RW_SLOW == IOPT_PAGES_RW_SLOW);
 
 /**
  * iopt_add_access() - register an access with an IOVA space
@@ -44,11 +44,11 @@ static_assert(IOPT_RW_SLOW == IOB_PAGES_RW_SLOW);
  * Return: the registration, or ERR_PTR(-EADDRINUSE) if a mapping is not
  * aligned to @alignment, or ERR_PTR(-ENOMEM).
  */
-struct iob_iopt_access *iopt_add_access(struct iob_iopt *iopt,
-					const struct iob_iopt_access_ops *ops,
+struct iopt_access *iopt_add_access(struct iopt *iopt,
+				    const struct iopt_access_ops *ops,
 					void *data, unsigned long alignment)
 {
-	struct iob_iopt_access *acc;
+	struct iopt_access *acc;
 	unsigned long align;
 	int rc;
 
@@ -76,8 +76,8 @@ struct iob_iopt_access *iopt_add_access(struct iob_iopt *iopt,
 }
 EXPORT_SYMBOL_IOB_TEST(iopt_add_access);
 
-static bool iopt_access_quiet(struct iob_iopt *iopt,
-			      struct iob_iopt_access *acc)
+static bool iopt_access_quiet(struct iopt *iopt,
+			      struct iopt_access *acc)
 {
 	bool quiet;
 
@@ -95,7 +95,7 @@ static bool iopt_access_quiet(struct iob_iopt *iopt,
  * Waits for callbacks of @acc that are running; none starts afterwards.
  * The caller must not hold anything those callbacks may wait for.
  */
-void iopt_remove_access(struct iob_iopt *iopt, struct iob_iopt_access *acc)
+void iopt_remove_access(struct iopt *iopt, struct iopt_access *acc)
 {
 	down_write(&iopt->iova_rwsem);
 	WARN_ON_ONCE(xa_erase(&iopt->accesses, acc->id) != acc);
@@ -112,9 +112,9 @@ EXPORT_SYMBOL_IOB_TEST(iopt_remove_access);
  * @first: first IOVA
  * @last: last IOVA
  */
-void iopt_notify_unmap(struct iob_iopt *iopt, u64 first, u64 last)
+void iopt_notify_unmap(struct iopt *iopt, u64 first, u64 last)
 {
-	struct iob_iopt_access *acc;
+	struct iopt_access *acc;
 	unsigned long index = 0;
 
 	xa_lock(&iopt->accesses);
@@ -142,12 +142,12 @@ struct iopt_walk {
 	u64 pos;
 	u64 len;
 	unsigned long byte;
-	struct iob_area *area;
+	struct iopt_area *area;
 	bool done;
 };
 
-static struct iob_area *iopt_walk_set(struct iopt_walk *w,
-				      struct iob_area *area)
+static struct iopt_area *iopt_walk_set(struct iopt_walk *w,
+				       struct iopt_area *area)
 {
 	/* A gap, or a map still in flight, ends the walk early. */
 	if (!area || area->node.start > w->pos || !area->live)
@@ -158,8 +158,8 @@ static struct iob_area *iopt_walk_set(struct iopt_walk *w,
 	return area;
 }
 
-static struct iob_area *iopt_walk_first(struct iopt_walk *w,
-					struct iob_iopt *iopt, u64 iova,
+static struct iopt_area *iopt_walk_first(struct iopt_walk *w,
+					 struct iopt *iopt, u64 iova,
 					u64 last)
 {
 	lockdep_assert_held(&iopt->iova_rwsem);
@@ -170,7 +170,7 @@ static struct iob_area *iopt_walk_first(struct iopt_walk *w,
 	return iopt_walk_set(w, iopt_area_first(iopt, iova, last));
 }
 
-static struct iob_area *iopt_walk_next(struct iopt_walk *w)
+static struct iopt_area *iopt_walk_next(struct iopt_walk *w)
 {
 	if (w->pos + w->len - 1 == w->last) {
 		w->done = true;
@@ -190,22 +190,22 @@ static unsigned long iopt_walk_last_page(struct iopt_walk *w)
 	return (w->byte + w->len - 1) >> PAGE_SHIFT;
 }
 
-static bool iopt_area_allows(struct iob_area *area, bool write)
+static bool iopt_area_allows(struct iopt_area *area, bool write)
 {
 	return area->prot & (write ? IOB_PT_WRITE : IOB_PT_READ);
 }
 
 /* Unpin the steps of [iova, last]; false if one has no such pin. */
-static bool iopt_unpin_range(struct iob_iopt *iopt, u64 iova, u64 last)
+static bool iopt_unpin_range(struct iopt *iopt, u64 iova, u64 last)
 {
-	struct iob_area *area;
+	struct iopt_area *area;
 	struct iopt_walk w;
 	bool found = true;
 
 	for (area = iopt_walk_first(&w, iopt, iova, last); area;
 	     area = iopt_walk_next(&w)) {
-		if (iob_pages_access_unpin(area->pages,
-					   iopt_walk_first_page(&w),
+		if (iopt_pages_access_unpin(area->pages,
+					    iopt_walk_first_page(&w),
 					   iopt_walk_last_page(&w)))
 			atomic_dec(&area->access_pins);
 		else
@@ -230,11 +230,11 @@ static bool iopt_unpin_range(struct iob_iopt *iopt, u64 iova, u64 last)
  * it is in progress; -EPERM if a mapping does not allow the access; or
  * what pinning returns. Nothing is left pinned on error.
  */
-int iopt_access_pin(struct iob_iopt *iopt, u64 iova, u64 length,
+int iopt_access_pin(struct iopt *iopt, u64 iova, u64 length,
 		    struct page **out, bool write)
 {
 	u64 last = iova + length - 1;
-	struct iob_area *area;
+	struct iopt_area *area;
 	struct iopt_walk w;
 	int rc = 0;
 
@@ -252,8 +252,9 @@ int iopt_access_pin(struct iob_iopt *iopt, u64 iova, u64 length,
 			rc = -EPERM;
 			break;
 		}
-		rc = iob_pages_access_pin(area->pages, iopt_walk_first_page(&w),
-					  iopt_walk_last_page(&w), out);
+		rc = iopt_pages_access_pin(area->pages,
+					   iopt_walk_first_page(&w),
+					   iopt_walk_last_page(&w), out);
 		if (rc)
 			break;
 		atomic_inc(&area->access_pins);
@@ -277,7 +278,7 @@ int iopt_access_pin(struct iob_iopt *iopt, u64 iova, u64 length,
  * Return: false if the range was not pinned so; what of it was is
  * unpinned anyway.
  */
-bool iopt_access_unpin(struct iob_iopt *iopt, u64 iova, u64 length)
+bool iopt_access_unpin(struct iopt *iopt, u64 iova, u64 length)
 {
 	bool ok;
 
@@ -300,12 +301,12 @@ bool iopt_access_unpin(struct iob_iopt *iopt, u64 iova, u64 length)
  * the direction; -EFAULT if the memory is gone. On error, part of the
  * copy may have been done.
  */
-int iopt_access_rw(struct iob_iopt *iopt, u64 iova, void *data, u64 length,
+int iopt_access_rw(struct iopt *iopt, u64 iova, void *data, u64 length,
 		   unsigned int flags)
 {
 	bool write = flags & IOPT_RW_WRITE;
 	u64 last = iova + length - 1;
-	struct iob_area *area;
+	struct iopt_area *area;
 	struct iopt_walk w;
 	int rc = 0;
 
@@ -320,7 +321,7 @@ int iopt_access_rw(struct iob_iopt *iopt, u64 iova, void *data, u64 length,
 			rc = -EPERM;
 			break;
 		}
-		rc = iob_pages_rw(area->pages, w.byte, data, w.len, flags);
+		rc = iopt_pages_rw(area->pages, w.byte, data, w.len, flags);
 		if (rc)
 			break;
 		data += w.len;
@@ -339,9 +340,9 @@ int iopt_access_rw(struct iob_iopt *iopt, u64 iova, void *data, u64 length,
  *
  * Return: 0, or -ENOENT if there are not that many mappings.
  */
-int iopt_nth_area(struct iob_iopt *iopt, unsigned int nth, u64 *iova)
+int iopt_nth_area(struct iopt *iopt, unsigned int nth, u64 *iova)
 {
-	struct iob_area *area;
+	struct iopt_area *area;
 	int rc = -ENOENT;
 
 	down_read(&iopt->iova_rwsem);

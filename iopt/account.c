@@ -3,7 +3,7 @@
  * iobroker RLIMIT_MEMLOCK accounting.
  *
  * Every pinned page is charged once, when it is pinned, and uncharged when
- * it is unpinned, always against what the struct iob_pages recorded when
+ * it is unpinned, always against what the struct iopt_pages recorded when
  * userspace mapped the memory, so the books balance whoever does the
  * pinning and even after the mapping process has exited:
  *
@@ -31,7 +31,7 @@
 #error "per-user accounting needs user_struct::locked_vm"
 #endif
 
-static int iob_charge_user(struct iob_pages *pages, unsigned long npages)
+static int iopt_charge_user(struct iopt_pages *pages, unsigned long npages)
 {
 	unsigned long limit, cur, next;
 
@@ -45,8 +45,8 @@ static int iob_charge_user(struct iob_pages *pages, unsigned long npages)
 	return 0;
 }
 
-static int iob_charge_mm(struct iob_pages *pages, unsigned long npages,
-			 bool inc)
+static int iopt_charge_mm(struct iopt_pages *pages, unsigned long npages,
+			  bool inc)
 {
 	struct mm_struct *mm = pages->source_mm;
 	int rc;
@@ -58,37 +58,37 @@ static int iob_charge_mm(struct iob_pages *pages, unsigned long npages,
 }
 
 /**
- * iob_account_pin() - charge pages about to be pinned
+ * iopt_account_pin() - charge pages about to be pinned
  * @pages: where they come from
  * @npages: how many
  *
  * Return: 0, or -ENOMEM if the charge would exceed RLIMIT_MEMLOCK.
  */
-int iob_account_pin(struct iob_pages *pages, unsigned long npages)
+int iopt_account_pin(struct iopt_pages *pages, unsigned long npages)
 {
 	int rc = 0;
 
 	if (iob_should_fail())
 		return -ENOMEM;
-	if (pages->account == IOB_PAGES_ACCOUNT_USER)
-		rc = iob_charge_user(pages, npages);
-	else if (pages->account == IOB_PAGES_ACCOUNT_MM)
-		rc = iob_charge_mm(pages, npages, true);
+	if (pages->account == IOPT_PAGES_ACCOUNT_USER)
+		rc = iopt_charge_user(pages, npages);
+	else if (pages->account == IOPT_PAGES_ACCOUNT_MM)
+		rc = iopt_charge_mm(pages, npages, true);
 	if (!rc)
 		atomic64_add(npages, &pages->source_mm->pinned_vm);
 	return rc;
 }
 
 /**
- * iob_account_unpin() - give back the charge for unpinned pages
+ * iopt_account_unpin() - give back the charge for unpinned pages
  * @pages: where they came from
  * @npages: how many
  */
-void iob_account_unpin(struct iob_pages *pages, unsigned long npages)
+void iopt_account_unpin(struct iopt_pages *pages, unsigned long npages)
 {
-	if (pages->account == IOB_PAGES_ACCOUNT_USER)
+	if (pages->account == IOPT_PAGES_ACCOUNT_USER)
 		atomic_long_sub(npages, &pages->source_user->locked_vm);
-	else if (pages->account == IOB_PAGES_ACCOUNT_MM)
-		iob_charge_mm(pages, npages, false);
+	else if (pages->account == IOPT_PAGES_ACCOUNT_MM)
+		iopt_charge_mm(pages, npages, false);
 	atomic64_sub(npages, &pages->source_mm->pinned_vm);
 }

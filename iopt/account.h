@@ -5,9 +5,9 @@
 #ifndef IOBROKER_ACCOUNT_H
 #define IOBROKER_ACCOUNT_H
 
-struct iob_pages;
+struct iopt_pages;
 
-int iob_account_pin(struct iob_pages *pages, unsigned long npages);
-void iob_account_unpin(struct iob_pages *pages, unsigned long npages);
+int iopt_account_pin(struct iopt_pages *pages, unsigned long npages);
+void iopt_account_unpin(struct iopt_pages *pages, unsigned long npages);
 
 #endif

@@ -5,11 +5,11 @@
  * An IOAS's IOVA space holds areas (mappings), reserved ranges (outside the
  * attached page tables' apertures, or reserved by tests) and allowed ranges
  * (what userspace asked to keep usable). Areas point into shared struct
- * iob_pages; a page is pinned only while some area over it is filled into
+ * iopt_pages; a page is pinned only while some area over it is filled into
  * the page tables, which is exactly while the IOAS has a page table.
  *
  * Invariants, under iova_rwsem:
- *  - every live area is mapped in every page table of @domains, if there
+ *  - every live area is mapped in every page table of @pts, if there
  *    is one, each with whole map calls that an unmap of the whole area
  *    covers;
  *  - areas never overlap each other or a reserved range;
@@ -45,7 +45,7 @@
 #include "io_pagetable.h"
 #include "pages.h"
 
-static unsigned long iopt_area_page_offset(struct iob_area *area)
+static unsigned long iopt_area_page_offset(struct iopt_area *area)
 {
 	return area->pages_offset & ~PAGE_MASK;
 }
@@ -54,15 +54,15 @@ static unsigned long iopt_area_page_offset(struct iob_area *area)
  * iopt_init() - an empty IOVA space
  * @iopt: to initialise
  */
-void iopt_init(struct iob_iopt *iopt)
+void iopt_init(struct iopt *iopt)
 {
-	init_rwsem(&iopt->domains_rwsem);
+	init_rwsem(&iopt->pts_rwsem);
 	init_rwsem(&iopt->iova_rwsem);
 	iopt->areas = RB_ROOT_CACHED;
 	iopt->allowed = RB_ROOT_CACHED;
 	iopt->reserved = RB_ROOT_CACHED;
-	xa_init_flags(&iopt->domains, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
-	iopt->ndomains = 0;
+	xa_init_flags(&iopt->pts, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
+	iopt->npts = 0;
 	iopt->nareas = 0;
 	iopt->nreserved = 0;
 	iopt->iova_alignment = 1;
@@ -80,15 +80,15 @@ EXPORT_SYMBOL_IOB_TEST(iopt_init);
  *
  * Return: the largest of what large pages, page tables and accesses need.
  */
-unsigned long iopt_wanted_alignment(struct iob_iopt *iopt)
+unsigned long iopt_wanted_alignment(struct iopt *iopt)
 {
 	unsigned long align = iopt->large_pages ? 1 : PAGE_SIZE;
-	struct iob_iopt_access *acc;
+	struct iopt_access *acc;
 	struct iob_pt *pt;
 	unsigned long i;
 
 	lockdep_assert_held(&iopt->iova_rwsem);
-	xa_for_each(&iopt->domains, i, pt)
+	xa_for_each(&iopt->pts, i, pt)
 		align = max(align, iob_pt_granule(pt));
 	xa_for_each(&iopt->accesses, i, acc)
 		align = max(align, acc->iova_alignment);
@@ -103,9 +103,9 @@ unsigned long iopt_wanted_alignment(struct iob_iopt *iopt)
  * Return: 0, or -EADDRINUSE if an area's IOVA, length or offset in its
  * first page is not a multiple of @align.
  */
-int iopt_check_alignment(struct iob_iopt *iopt, unsigned long align)
+int iopt_check_alignment(struct iopt *iopt, unsigned long align)
 {
-	struct iob_area *area;
+	struct iopt_area *area;
 
 	lockdep_assert_held(&iopt->iova_rwsem);
 	for (area = iopt_area_first(iopt, 0, U64_MAX); area;
@@ -122,7 +122,7 @@ int iopt_check_alignment(struct iob_iopt *iopt, unsigned long align)
 
 static bool iopt_tree_hits(struct rb_root_cached *root, u64 start, u64 last)
 {
-	return iob_itree_iter_first(root, start, last);
+	return iopt_itree_iter_first(root, start, last);
 }
 
 /*
@@ -132,10 +132,10 @@ static bool iopt_tree_hits(struct rb_root_cached *root, u64 start, u64 last)
  */
 #define IOPT_MAX_RESERVED 65536
 
-static int __iopt_reserve(struct iob_iopt *iopt, u64 start, u64 last,
+static int __iopt_reserve(struct iopt *iopt, u64 start, u64 last,
 			  const void *owner)
 {
-	struct iob_reserved *res;
+	struct iopt_reserved *res;
 
 	lockdep_assert_held_write(&iopt->iova_rwsem);
 	if (iopt_tree_hits(&iopt->areas, start, last) ||
@@ -149,7 +149,7 @@ static int __iopt_reserve(struct iob_iopt *iopt, u64 start, u64 last,
 	res->node.start = start;
 	res->node.last = last;
 	res->owner = owner;
-	iob_itree_insert(&res->node, &iopt->reserved);
+	iopt_itree_insert(&res->node, &iopt->reserved);
 	iopt->nreserved++;
 	return 0;
 }
@@ -165,7 +165,7 @@ static int __iopt_reserve(struct iob_iopt *iopt, u64 start, u64 last,
  * -ENOSPC if the IOVA space holds IOPT_MAX_RESERVED ranges already,
  * -ENOMEM.
  */
-int iopt_reserve(struct iob_iopt *iopt, u64 start, u64 last,
+int iopt_reserve(struct iopt *iopt, u64 start, u64 last,
 		 const void *owner)
 {
 	int rc;
@@ -177,35 +177,35 @@ int iopt_reserve(struct iob_iopt *iopt, u64 start, u64 last,
 }
 EXPORT_SYMBOL_IOB_TEST(iopt_reserve);
 
-static void iopt_unreserve(struct iob_iopt *iopt, const void *owner)
+static void iopt_unreserve(struct iopt *iopt, const void *owner)
 {
-	struct iob_itn *node, *next;
+	struct iopt_itn *node, *next;
 
 	lockdep_assert_held_write(&iopt->iova_rwsem);
-	for (node = iob_itree_iter_first(&iopt->reserved, 0, U64_MAX); node;
+	for (node = iopt_itree_iter_first(&iopt->reserved, 0, U64_MAX); node;
 	     node = next) {
-		struct iob_reserved *res =
-			container_of(node, struct iob_reserved, node);
+		struct iopt_reserved *res =
+			container_of(node, struct iopt_reserved, node);
 
-		next = iob_itree_iter_next(node, 0, U64_MAX);
+		next = iopt_itree_iter_next(node, 0, U64_MAX);
 		if (res->owner != owner)
 			continue;
-		iob_itree_remove(node, &iopt->reserved);
+		iopt_itree_remove(node, &iopt->reserved);
 		iopt->nreserved--;
 		kfree(res);
 	}
 }
 
 /**
- * iopt_free_tree() - free every node of a tree of bare struct iob_itn
+ * iopt_free_tree() - free every node of a tree of bare struct iopt_itn
  * @root: the tree; empty afterwards
  */
 void iopt_free_tree(struct rb_root_cached *root)
 {
-	struct iob_itn *node;
+	struct iopt_itn *node;
 
-	while ((node = iob_itree_iter_first(root, 0, U64_MAX))) {
-		iob_itree_remove(node, root);
+	while ((node = iopt_itree_iter_first(root, 0, U64_MAX))) {
+		iopt_itree_remove(node, root);
 		kfree(node);
 	}
 }
@@ -213,20 +213,20 @@ void iopt_free_tree(struct rb_root_cached *root)
 /**
  * iopt_set_allowed() - replace the allowed ranges
  * @iopt: the IOVA space
- * @allowed: a tree of struct iob_itn; on success its nodes move into
+ * @allowed: a tree of struct iopt_itn; on success its nodes move into
  *	@iopt and it holds the old ones, on failure it is left as it was
  *
  * Return: 0, or -EADDRINUSE if a new range overlaps a reserved one.
  */
-int iopt_set_allowed(struct iob_iopt *iopt, struct rb_root_cached *allowed)
+int iopt_set_allowed(struct iopt *iopt, struct rb_root_cached *allowed)
 {
 	struct rb_root_cached old;
-	struct iob_itn *node;
+	struct iopt_itn *node;
 	int rc = 0;
 
 	down_write(&iopt->iova_rwsem);
-	for (node = iob_itree_iter_first(allowed, 0, U64_MAX); node;
-	     node = iob_itree_iter_next(node, 0, U64_MAX)) {
+	for (node = iopt_itree_iter_first(allowed, 0, U64_MAX); node;
+	     node = iopt_itree_iter_next(node, 0, U64_MAX)) {
 		if (iopt_tree_hits(&iopt->reserved, node->start, node->last)) {
 			rc = -EADDRINUSE;
 			goto out_unlock;
@@ -254,7 +254,7 @@ out_unlock:
  *
  * Return: 0, or what @fn returned.
  */
-int iopt_walk_ranges(struct iob_iopt *iopt, iopt_range_fn fn, void *arg,
+int iopt_walk_ranges(struct iopt *iopt, iopt_range_fn fn, void *arg,
 		     u64 *alignment)
 {
 	u64 pos = 0, hs, hl;
@@ -262,7 +262,7 @@ int iopt_walk_ranges(struct iob_iopt *iopt, iopt_range_fn fn, void *arg,
 
 	down_read(&iopt->iova_rwsem);
 	*alignment = iopt->iova_alignment;
-	while (iob_itree_first_hole(&iopt->reserved, pos, U64_MAX, &hs, &hl)) {
+	while (iopt_itree_first_hole(&iopt->reserved, pos, U64_MAX, &hs, &hl)) {
 		rc = fn(arg, hs, hl);
 		if (rc || hl == U64_MAX)
 			break;
@@ -276,11 +276,13 @@ int iopt_walk_ranges(struct iob_iopt *iopt, iopt_range_fn fn, void *arg,
 /* --- choosing IOVAs -------------------------------------------------------- */
 
 /* The first area or reserved range overlapping [start, last], if any. */
-static struct iob_itn *iopt_obstacle(struct iob_iopt *iopt, u64 start,
-				     u64 last)
+static struct iopt_itn *iopt_obstacle(struct iopt *iopt, u64 start,
+				      u64 last)
 {
-	struct iob_itn *a = iob_itree_iter_first(&iopt->areas, start, last);
-	struct iob_itn *r = iob_itree_iter_first(&iopt->reserved, start, last);
+	struct iopt_itn *a, *r;
+
+	a = iopt_itree_iter_first(&iopt->areas, start, last);
+	r = iopt_itree_iter_first(&iopt->reserved, start, last);
 
 	if (!a || (r && r->last > a->last))
 		return r;
@@ -288,11 +290,11 @@ static struct iob_itn *iopt_obstacle(struct iob_iopt *iopt, u64 start,
 }
 
 /* First fit of @length in [start, last], aligned; false if none. */
-static bool iopt_fit(struct iob_iopt *iopt, u64 start, u64 last, u64 length,
+static bool iopt_fit(struct iopt *iopt, u64 start, u64 last, u64 length,
 		     u64 align, unsigned long page_offset, u64 *iova)
 {
 	u64 pos = start, cand, cand_last;
-	struct iob_itn *obstacle;
+	struct iopt_itn *obstacle;
 
 	for (;;) {
 		if (check_add_overflow(pos, align - 1, &cand))
@@ -322,13 +324,13 @@ static bool iopt_fit(struct iob_iopt *iopt, u64 start, u64 last, u64 length,
  * needs is EINVAL. IOVA 0 and the top page are never chosen. With allowed
  * ranges, only they count.
  */
-static int iopt_alloc_iova(struct iob_iopt *iopt, u64 *iova,
+static int iopt_alloc_iova(struct iopt *iopt, u64 *iova,
 			   unsigned long uptr, u64 length)
 {
 	unsigned long page_offset = uptr & ~PAGE_MASK;
 	u64 align, max_align = PAGE_SIZE, lo = PAGE_SIZE;
 	u64 hi = U64_MAX - PAGE_SIZE;
-	struct iob_itn *span;
+	struct iopt_itn *span;
 
 	lockdep_assert_held_write(&iopt->iova_rwsem);
 	if (!length || length >= U64_MAX / 2)
@@ -347,8 +349,8 @@ static int iopt_alloc_iova(struct iob_iopt *iopt, u64 *iova,
 	if (RB_EMPTY_ROOT(&iopt->allowed.rb_root))
 		return iopt_fit(iopt, lo, hi, length, align, page_offset,
 				iova) ? 0 : -ENOSPC;
-	for (span = iob_itree_iter_first(&iopt->allowed, lo, hi); span;
-	     span = iob_itree_iter_next(span, lo, hi)) {
+	for (span = iopt_itree_iter_first(&iopt->allowed, lo, hi); span;
+	     span = iopt_itree_iter_next(span, lo, hi)) {
 		if (iopt_fit(iopt, max(span->start, lo), min(span->last, hi),
 			     length, align, page_offset, iova))
 			return 0;
@@ -357,7 +359,7 @@ static int iopt_alloc_iova(struct iob_iopt *iopt, u64 *iova,
 }
 
 /* A fixed IOVA: aligned, no reserved range, no mapping in the way. */
-static int iopt_check_iova(struct iob_iopt *iopt, u64 iova, u64 length)
+static int iopt_check_iova(struct iopt *iopt, u64 iova, u64 length)
 {
 	u64 last;
 
@@ -381,17 +383,17 @@ static int iopt_check_iova(struct iob_iopt *iopt, u64 iova, u64 length)
  * are off; segments go down in batches, each batch one map call. On error
  * the calls made so far are undone.
  */
-static int iopt_map_area(struct iob_area *area, struct iob_pt *pt,
+static int iopt_map_area(struct iopt_area *area, struct iob_pt *pt,
 			 bool large_pages)
 {
-	struct iob_pages *pages = area->pages;
+	struct iopt_pages *pages = area->pages;
 	u64 pos = area->pages_offset, end = pos + iopt_area_length(area);
 	u64 call_iova = area->node.start, done = 0, batch_len = 0;
 	unsigned int nsegs = 0, max_segs;
 	struct iob_pt_seg *segs;
 	int rc = 0;
 
-	max_segs = clamp_t(size_t, iob_temp_bytes() / sizeof(*segs), 1,
+	max_segs = clamp_t(size_t, iopt_temp_bytes() / sizeof(*segs), 1,
 			   (end - pos) / PAGE_SIZE + 2);
 	segs = kmalloc_array(max_segs, sizeof(*segs), GFP_KERNEL);
 	if (!segs)
@@ -439,27 +441,27 @@ out_free:
 }
 
 /* Keep the area's pages pinned for as long as it is filled. */
-static int iopt_pin_area(struct iob_area *area)
+static int iopt_pin_area(struct iopt_area *area)
 {
 	unsigned long first = area->pages_offset >> PAGE_SHIFT;
 	unsigned long last = (area->pages_offset + iopt_area_length(area) - 1) >>
 			     PAGE_SHIFT;
 
-	return iob_pages_add_user(area->pages, &area->pages_node, first, last);
+	return iopt_pages_add_user(area->pages, &area->pages_node, first, last);
 }
 
 /* Pin the area's pages and map them into every page table. */
-static int iopt_fill_area(struct iob_iopt *iopt, struct iob_area *area)
+static int iopt_fill_area(struct iopt *iopt, struct iopt_area *area)
 {
 	struct iob_pt *pt;
 	unsigned long i, j;
 	int rc;
 
-	lockdep_assert_held(&iopt->domains_rwsem);
+	lockdep_assert_held(&iopt->pts_rwsem);
 	rc = iopt_pin_area(area);
 	if (rc)
 		return rc;
-	xa_for_each(&iopt->domains, i, pt) {
+	xa_for_each(&iopt->pts, i, pt) {
 		rc = iopt_map_area(area, pt, iopt->large_pages);
 		if (rc)
 			goto err_unmap;
@@ -468,25 +470,25 @@ static int iopt_fill_area(struct iob_iopt *iopt, struct iob_area *area)
 	return 0;
 
 err_unmap:
-	xa_for_each(&iopt->domains, j, pt) {
+	xa_for_each(&iopt->pts, j, pt) {
 		if (j >= i)
 			break;
 		pt->ops->unmap(pt, area->node.start, iopt_area_length(area));
 	}
-	iob_pages_remove_user(area->pages, &area->pages_node);
+	iopt_pages_remove_user(area->pages, &area->pages_node);
 	return rc;
 }
 
-static void iopt_unfill_area(struct iob_iopt *iopt, struct iob_area *area)
+static void iopt_unfill_area(struct iopt *iopt, struct iopt_area *area)
 {
 	struct iob_pt *pt;
 	unsigned long i;
 
 	if (!area->filled)
 		return;
-	xa_for_each(&iopt->domains, i, pt)
+	xa_for_each(&iopt->pts, i, pt)
 		pt->ops->unmap(pt, area->node.start, iopt_area_length(area));
-	iob_pages_remove_user(area->pages, &area->pages_node);
+	iopt_pages_remove_user(area->pages, &area->pages_node);
 	area->filled = false;
 }
 
@@ -513,16 +515,16 @@ static unsigned long iopt_area_limit(void)
 	return READ_ONCE(iopt_max_areas);
 }
 
-static void iopt_free_area(struct iob_area *area)
+static void iopt_free_area(struct iopt_area *area)
 {
-	iob_pages_put(area->pages);
+	iopt_pages_put(area->pages);
 	kfree(area);
 }
 
-static void iopt_remove_area(struct iob_iopt *iopt, struct iob_area *area)
+static void iopt_remove_area(struct iopt *iopt, struct iopt_area *area)
 {
 	lockdep_assert_held_write(&iopt->iova_rwsem);
-	iob_itree_remove(&area->node, &iopt->areas);
+	iopt_itree_remove(&area->node, &iopt->areas);
 	WRITE_ONCE(iopt->nareas, iopt->nareas - 1);
 }
 
@@ -539,18 +541,18 @@ static void iopt_mapping_init(struct iopt_mapping *m)
  * offset m->length of the mapping; the area takes over the caller's
  * reference on @pages, also on error.
  */
-static int iopt_mapping_add(struct iopt_mapping *m, struct iob_pages *pages,
+static int iopt_mapping_add(struct iopt_mapping *m, struct iopt_pages *pages,
 			    unsigned long offset, u64 length)
 {
-	struct iob_area *area;
+	struct iopt_area *area;
 
 	if (m->count >= iopt_area_limit()) {
-		iob_pages_put(pages);
+		iopt_pages_put(pages);
 		return -ENOSPC;
 	}
 	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
 	if (!area) {
-		iob_pages_put(pages);
+		iopt_pages_put(pages);
 		return -ENOMEM;
 	}
 	area->pages = pages;
@@ -571,7 +573,7 @@ static int iopt_mapping_add(struct iopt_mapping *m, struct iob_pages *pages,
  */
 void iopt_mapping_release(struct iopt_mapping *m)
 {
-	struct iob_area *area, *next;
+	struct iopt_area *area, *next;
 
 	list_for_each_entry_safe(area, next, &m->areas, mapping) {
 		list_del(&area->mapping);
@@ -598,12 +600,12 @@ void iopt_mapping_release(struct iopt_mapping *m)
 int iopt_mapping_user(struct iopt_mapping *m, unsigned long uptr, u64 length,
 		      bool writable, bool account_mm)
 {
-	struct iob_pages *pages;
+	struct iopt_pages *pages;
 
 	iopt_mapping_init(m);
 	if (!length || length > SIZE_MAX - PAGE_SIZE)
 		return -EINVAL;
-	pages = iob_pages_create(uptr, length, writable, account_mm);
+	pages = iopt_pages_create(uptr, length, writable, account_mm);
 	if (IS_ERR(pages))
 		return PTR_ERR(pages);
 	return iopt_mapping_add(m, pages, uptr & ~PAGE_MASK, length);
@@ -615,12 +617,12 @@ int iopt_mapping_user(struct iopt_mapping *m, unsigned long uptr, u64 length,
  * Return: 0, -ENOENT if the range has a gap or an area that is not live
  * yet, or what @fn returned.
  */
-static int iopt_walk_range(struct iob_iopt *iopt, u64 start, u64 last,
+static int iopt_walk_range(struct iopt *iopt, u64 start, u64 last,
 			   int (*fn)(struct iopt_mapping *m,
-				     struct iob_area *area, u64 pos, u64 to),
+				     struct iopt_area *area, u64 pos, u64 to),
 			   struct iopt_mapping *m)
 {
-	struct iob_area *area;
+	struct iopt_area *area;
 	u64 pos = start, to;
 	int rc;
 
@@ -641,17 +643,17 @@ static int iopt_walk_range(struct iob_iopt *iopt, u64 start, u64 last,
 	return -ENOENT;
 }
 
-static int iopt_count_area(struct iopt_mapping *m, struct iob_area *area,
+static int iopt_count_area(struct iopt_mapping *m, struct iopt_area *area,
 			   u64 pos, u64 to)
 {
 	m->count++;
 	return 0;
 }
 
-static int iopt_copy_area(struct iopt_mapping *m, struct iob_area *area,
+static int iopt_copy_area(struct iopt_mapping *m, struct iopt_area *area,
 			  u64 pos, u64 to)
 {
-	iob_pages_get(area->pages);
+	iopt_pages_get(area->pages);
 	return iopt_mapping_add(m, area->pages,
 				area->pages_offset + (pos - area->node.start),
 				to - pos + 1);
@@ -679,8 +681,8 @@ static int iopt_copy_area(struct iopt_mapping *m, struct iob_area *area,
  * -ENOSPC if @dst has no room for that many more areas (it is checked
  * again when they go in); -ENOMEM. @m is empty on error.
  */
-int iopt_mapping_copy(struct iopt_mapping *m, struct iob_iopt *src, u64 start,
-		      u64 length, struct iob_iopt *dst)
+int iopt_mapping_copy(struct iopt_mapping *m, struct iopt *src, u64 start,
+		      u64 length, struct iopt *dst)
 {
 	unsigned long limit = iopt_area_limit(), used;
 	u64 last;
@@ -718,11 +720,11 @@ out_unlock:
  * area limit, and every area's IOVA, length and offset in its first page
  * aligned to the IOVA space's alignment.
  */
-static int iopt_insert_areas(struct iob_iopt *iopt, struct iopt_mapping *m,
+static int iopt_insert_areas(struct iopt *iopt, struct iopt_mapping *m,
 			     u64 iova, int prot)
 {
 	unsigned long align = iopt->iova_alignment;
-	struct iob_area *area;
+	struct iopt_area *area;
 
 	lockdep_assert_held_write(&iopt->iova_rwsem);
 	if (m->count > iopt_area_limit() ||
@@ -739,7 +741,7 @@ static int iopt_insert_areas(struct iob_iopt *iopt, struct iopt_mapping *m,
 		area->node.start += iova;
 		area->node.last += iova;
 		area->prot = prot;
-		iob_itree_insert(&area->node, &iopt->areas);
+		iopt_itree_insert(&area->node, &iopt->areas);
 		cond_resched();
 	}
 	WRITE_ONCE(iopt->nareas, iopt->nareas + m->count);
@@ -750,11 +752,11 @@ static int iopt_insert_areas(struct iob_iopt *iopt, struct iopt_mapping *m,
  * Take out the areas of a map in progress: they are not live, so no
  * unmap, copy or access can have touched them.
  */
-static void iopt_map_abort(struct iob_iopt *iopt, struct iopt_mapping *m)
+static void iopt_map_abort(struct iopt *iopt, struct iopt_mapping *m)
 {
-	struct iob_area *area, *next;
+	struct iopt_area *area, *next;
 
-	lockdep_assert_held(&iopt->domains_rwsem);
+	lockdep_assert_held(&iopt->pts_rwsem);
 	lockdep_assert_held_write(&iopt->iova_rwsem);
 	list_for_each_entry_safe(area, next, &m->areas, mapping) {
 		list_del(&area->mapping);
@@ -790,17 +792,17 @@ static void iopt_map_abort(struct iob_iopt *iopt, struct iopt_mapping *m)
  * many areas; -EPERM for a writeable mapping of memory that is not;
  * -EOVERFLOW; what pinning and page tables report; what @confirm returns.
  */
-int iopt_map(struct iob_iopt *iopt, struct iopt_mapping *m, u64 *iova,
+int iopt_map(struct iopt *iopt, struct iopt_mapping *m, u64 *iova,
 	     int prot, bool fixed, int (*confirm)(void *arg, u64 iova),
 	     void *arg)
 {
-	struct iob_area *area, *next;
+	struct iopt_area *area, *next;
 	int rc;
 
-	area = list_first_entry_or_null(&m->areas, struct iob_area, mapping);
+	area = list_first_entry_or_null(&m->areas, struct iopt_area, mapping);
 	if (WARN_ON_ONCE(!area))
 		return -EINVAL;
-	down_read(&iopt->domains_rwsem);
+	down_read(&iopt->pts_rwsem);
 	down_write(&iopt->iova_rwsem);
 	rc = -EINVAL;
 	if (m->length & (iopt->iova_alignment - 1))
@@ -818,19 +820,19 @@ int iopt_map(struct iob_iopt *iopt, struct iopt_mapping *m, u64 *iova,
 	up_write(&iopt->iova_rwsem);
 
 	/* Pinning and page tables take their time: the areas are ours. */
-	if (iopt->ndomains) {
+	if (iopt->npts) {
 		list_for_each_entry(area, &m->areas, mapping) {
 			rc = iopt_fill_area(iopt, area);
 			if (rc)
 				goto out_abort;
 		}
 	}
-	up_read(&iopt->domains_rwsem);
+	up_read(&iopt->pts_rwsem);
 
 	if (confirm) {
 		rc = confirm(arg, *iova);
 		if (rc) {
-			down_read(&iopt->domains_rwsem);
+			down_read(&iopt->pts_rwsem);
 			goto out_abort;
 		}
 	}
@@ -850,7 +852,7 @@ out_abort:
 	iopt_map_abort(iopt, m);
 out_unlock:
 	up_write(&iopt->iova_rwsem);
-	up_read(&iopt->domains_rwsem);
+	up_read(&iopt->pts_rwsem);
 	return rc;
 }
 
@@ -858,10 +860,10 @@ out_unlock:
 #define IOPT_UNMAP_TRIES 8
 
 /* Take back the marks an unmap put on the areas of [start, last]. */
-static void iopt_unmark(struct iob_iopt *iopt, u64 start, u64 last,
+static void iopt_unmark(struct iopt *iopt, u64 start, u64 last,
 			const void *me)
 {
-	struct iob_area *area;
+	struct iopt_area *area;
 
 	lockdep_assert_held_write(&iopt->iova_rwsem);
 	for (area = iopt_area_first(iopt, start, last); area;
@@ -875,11 +877,11 @@ static void iopt_unmark(struct iob_iopt *iopt, u64 start, u64 last,
  * so that accesses stop pinning there, and find the span of those
  * accesses still hold pinned: *@pinned_first to *@pinned_last, if any.
  */
-static int iopt_unmap_prepare(struct iob_iopt *iopt, u64 start, u64 last,
+static int iopt_unmap_prepare(struct iopt *iopt, u64 start, u64 last,
 			      const void *me, u64 *pinned_first,
 			      u64 *pinned_last)
 {
-	struct iob_area *area;
+	struct iopt_area *area;
 	bool pinned = false;
 
 	lockdep_assert_held_write(&iopt->iova_rwsem);
@@ -921,17 +923,17 @@ static int iopt_unmap_prepare(struct iob_iopt *iopt, u64 start, u64 last,
  * map or unmap of the range is in flight; -EDEADLOCK if an access kept
  * its pins. Nothing is unmapped on error.
  */
-int iopt_unmap(struct iob_iopt *iopt, u64 start, u64 last, u64 *unmapped)
+int iopt_unmap(struct iopt *iopt, u64 start, u64 last, u64 *unmapped)
 {
 	unsigned int tries = 0;
 	u64 total = 0, pfirst, plast;
-	struct iob_area *area;
+	struct iopt_area *area;
 	/* Any address unique to this call tells its marks from others'. */
 	const void *me = &tries;
 	int rc;
 
 again:
-	down_read(&iopt->domains_rwsem);
+	down_read(&iopt->pts_rwsem);
 	down_write(&iopt->iova_rwsem);
 	rc = iopt_unmap_prepare(iopt, start, last, me, &pfirst, &plast);
 	if (rc == -EAGAIN && tries == IOPT_UNMAP_TRIES) {
@@ -941,7 +943,7 @@ again:
 	}
 	if (rc == -EAGAIN) {
 		up_write(&iopt->iova_rwsem);
-		up_read(&iopt->domains_rwsem);
+		up_read(&iopt->pts_rwsem);
 		if (tries)
 			usleep_range(tries * USEC_PER_MSEC,
 				     2 * tries * USEC_PER_MSEC);
@@ -959,7 +961,7 @@ again:
 		cond_resched();
 	}
 	up_write(&iopt->iova_rwsem);
-	up_read(&iopt->domains_rwsem);
+	up_read(&iopt->pts_rwsem);
 	if (!rc && !total && !(start == 0 && last == U64_MAX))
 		rc = -ENOENT;
 	*unmapped = total;
@@ -970,7 +972,7 @@ EXPORT_SYMBOL_IOB_TEST(iopt_unmap);
 /* --- adding and removing page tables -------------------------------------- */
 
 /* Reserve what lies outside @pt's apertures, in its name. */
-static int iopt_reserve_outside(struct iob_iopt *iopt, struct iob_pt *pt)
+static int iopt_reserve_outside(struct iopt *iopt, struct iob_pt *pt)
 {
 	u64 pos = 0;
 	unsigned int i;
@@ -1004,18 +1006,18 @@ static int iopt_reserve_outside(struct iob_iopt *iopt, struct iob_pt *pt)
  * what pinning and mapping report (-EFAULT, -ENOMEM, ...). Nothing changes
  * on error.
  */
-int iopt_add_pt(struct iob_iopt *iopt, struct iob_pt *pt)
+int iopt_add_pt(struct iopt *iopt, struct iob_pt *pt)
 {
 	unsigned long granule = iob_pt_granule(pt), align;
-	struct iob_area *area, *done;
+	struct iopt_area *area, *done;
 	bool first;
 	u32 id;
 	int rc;
 
-	down_write(&iopt->domains_rwsem);
+	down_write(&iopt->pts_rwsem);
 	down_write(&iopt->iova_rwsem);
 	/* The first page table is the one that needs the pages pinned. */
-	first = !iopt->ndomains;
+	first = !iopt->npts;
 	rc = -EINVAL;
 	if (!granule || (granule > PAGE_SIZE && !iopt->large_pages))
 		goto out_unlock;
@@ -1033,8 +1035,8 @@ int iopt_add_pt(struct iob_iopt *iopt, struct iob_pt *pt)
 		if (!rc) {
 			rc = iopt_map_area(area, pt, iopt->large_pages);
 			if (rc && first)
-				iob_pages_remove_user(area->pages,
-						      &area->pages_node);
+				iopt_pages_remove_user(area->pages,
+						       &area->pages_node);
 		}
 		if (rc)
 			break;
@@ -1042,7 +1044,7 @@ int iopt_add_pt(struct iob_iopt *iopt, struct iob_pt *pt)
 		cond_resched();
 	}
 	if (!rc)
-		rc = xa_alloc(&iopt->domains, &id, pt, xa_limit_31b,
+		rc = xa_alloc(&iopt->pts, &id, pt, xa_limit_31b,
 			      GFP_KERNEL_ACCOUNT);
 	if (rc) {
 		for (done = iopt_area_first(iopt, 0, U64_MAX); done != area;
@@ -1050,14 +1052,14 @@ int iopt_add_pt(struct iob_iopt *iopt, struct iob_pt *pt)
 			pt->ops->unmap(pt, done->node.start,
 				       iopt_area_length(done));
 			if (first) {
-				iob_pages_remove_user(done->pages,
-						      &done->pages_node);
+				iopt_pages_remove_user(done->pages,
+						       &done->pages_node);
 				done->filled = false;
 			}
 		}
 		goto out_unreserve;
 	}
-	iopt->ndomains++;
+	iopt->npts++;
 	iopt->iova_alignment = align;
 	goto out_unlock;
 
@@ -1065,7 +1067,7 @@ out_unreserve:
 	iopt_unreserve(iopt, pt);
 out_unlock:
 	up_write(&iopt->iova_rwsem);
-	up_write(&iopt->domains_rwsem);
+	up_write(&iopt->pts_rwsem);
 	return rc;
 }
 
@@ -1077,15 +1079,15 @@ out_unlock:
  * Everything is unmapped from @pt; if it was the last page table, the
  * memory is unpinned. Cannot fail.
  */
-void iopt_remove_pt(struct iob_iopt *iopt, struct iob_pt *pt)
+void iopt_remove_pt(struct iopt *iopt, struct iob_pt *pt)
 {
-	struct iob_area *area;
+	struct iopt_area *area;
 	unsigned long id;
 	struct iob_pt *cur;
 
-	down_write(&iopt->domains_rwsem);
+	down_write(&iopt->pts_rwsem);
 	down_write(&iopt->iova_rwsem);
-	xa_for_each(&iopt->domains, id, cur)
+	xa_for_each(&iopt->pts, id, cur)
 		if (cur == pt)
 			break;
 	if (WARN_ON_ONCE(cur != pt))
@@ -1093,20 +1095,20 @@ void iopt_remove_pt(struct iob_iopt *iopt, struct iob_pt *pt)
 
 	for (area = iopt_area_first(iopt, 0, U64_MAX); area;
 	     area = iopt_area_next(area, 0, U64_MAX)) {
-		if (iopt->ndomains == 1) {
+		if (iopt->npts == 1) {
 			iopt_unfill_area(iopt, area);
 		} else {
 			pt->ops->unmap(pt, area->node.start,
 				       iopt_area_length(area));
 		}
 	}
-	xa_erase(&iopt->domains, id);
-	iopt->ndomains--;
+	xa_erase(&iopt->pts, id);
+	iopt->npts--;
 	iopt_unreserve(iopt, pt);
 	iopt->iova_alignment = iopt_wanted_alignment(iopt);
 out_unlock:
 	up_write(&iopt->iova_rwsem);
-	up_write(&iopt->domains_rwsem);
+	up_write(&iopt->pts_rwsem);
 }
 
 /**
@@ -1118,13 +1120,13 @@ out_unlock:
  * mappings, or while a page table's IO page is larger than PAGE_SIZE;
  * -EADDRINUSE if a mapping is not aligned to PAGE_SIZE.
  */
-int iopt_set_large_pages(struct iob_iopt *iopt, bool enable)
+int iopt_set_large_pages(struct iopt *iopt, bool enable)
 {
 	unsigned long align, i;
 	struct iob_pt *pt;
 	int rc = 0;
 
-	down_write(&iopt->domains_rwsem);
+	down_write(&iopt->pts_rwsem);
 	down_write(&iopt->iova_rwsem);
 	if (enable) {
 		iopt->large_pages = true;
@@ -1134,9 +1136,9 @@ int iopt_set_large_pages(struct iob_iopt *iopt, bool enable)
 	if (!iopt->large_pages)
 		goto out_unlock;
 	rc = -EINVAL;
-	if (iopt->ndomains && !RB_EMPTY_ROOT(&iopt->areas.rb_root))
+	if (iopt->npts && !RB_EMPTY_ROOT(&iopt->areas.rb_root))
 		goto out_unlock;
-	xa_for_each(&iopt->domains, i, pt)
+	xa_for_each(&iopt->pts, i, pt)
 		if (iob_pt_granule(pt) > PAGE_SIZE)
 			goto out_unlock;
 	align = max_t(unsigned long, iopt->iova_alignment, PAGE_SIZE);
@@ -1147,7 +1149,7 @@ int iopt_set_large_pages(struct iob_iopt *iopt, bool enable)
 	}
 out_unlock:
 	up_write(&iopt->iova_rwsem);
-	up_write(&iopt->domains_rwsem);
+	up_write(&iopt->pts_rwsem);
 	return rc;
 }
 
@@ -1157,7 +1159,7 @@ out_unlock:
  *
  * Return: whether contiguous memory may map as large runs.
  */
-bool iopt_large_pages(struct iob_iopt *iopt)
+bool iopt_large_pages(struct iopt *iopt)
 {
 	bool on;
 
@@ -1171,21 +1173,21 @@ bool iopt_large_pages(struct iob_iopt *iopt)
  * iopt_destroy() - unmap everything and free the IOVA space's state
  * @iopt: with no page table left
  */
-void iopt_destroy(struct iob_iopt *iopt)
+void iopt_destroy(struct iopt *iopt)
 {
-	struct iob_itn *node;
+	struct iopt_itn *node;
 	u64 unmapped;
 
 	/* Accesses hold a reference on their IOAS; none can be left. */
-	WARN_ON_ONCE(iopt->ndomains || !xa_empty(&iopt->accesses));
+	WARN_ON_ONCE(iopt->npts || !xa_empty(&iopt->accesses));
 	WARN_ON_ONCE(iopt_unmap(iopt, 0, U64_MAX, &unmapped));
-	while ((node = iob_itree_iter_first(&iopt->reserved, 0, U64_MAX))) {
-		iob_itree_remove(node, &iopt->reserved);
-		kfree(container_of(node, struct iob_reserved, node));
+	while ((node = iopt_itree_iter_first(&iopt->reserved, 0, U64_MAX))) {
+		iopt_itree_remove(node, &iopt->reserved);
+		kfree(container_of(node, struct iopt_reserved, node));
 		cond_resched();
 	}
 	iopt_free_tree(&iopt->allowed);
-	xa_destroy(&iopt->domains);
+	xa_destroy(&iopt->pts);
 	xa_destroy(&iopt->accesses);
 }
 EXPORT_SYMBOL_IOB_TEST(iopt_destroy);

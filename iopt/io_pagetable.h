@@ -17,15 +17,15 @@
 
 #include "itree.h"
 
-struct iob_pages;
+struct iopt_pages;
 struct iob_pt;
 struct page;
 
 /**
- * struct iob_area - one mapping: an IOVA range over a slice of user memory
- * @node: the IOVA range, in &iob_iopt.areas
+ * struct iopt_area - one mapping: an IOVA range over a slice of user memory
+ * @node: the IOVA range, in &iopt.areas
  * @pages_node: the page indices this area holds pinned, in
- *	&iob_pages.users, while @filled
+ *	&iopt_pages.users, while @filled
  * @mapping: in &iopt_mapping.areas from when the area is made until it is
  *	live; only the call making the mapping walks that list
  * @pages: the memory; shared with other areas after IOMMU_IOAS_COPY
@@ -35,17 +35,17 @@ struct page;
  *	when the IOVA range is only reserved
  * @filled: the pages are pinned and mapped in every page table
  * @access_pins: pins in-kernel accesses hold inside the area; changed
- *	under the read side of &iob_iopt.iova_rwsem, so stable under the
+ *	under the read side of &iopt.iova_rwsem, so stable under the
  *	write side
  * @unmapper: the unmap that is waiting for accesses to unpin the area, or
  *	NULL; while set, accesses may not pin or copy in the area. Under
- *	&iob_iopt.iova_rwsem
+ *	&iopt.iova_rwsem
  */
-struct iob_area {
-	struct iob_itn node;
-	struct iob_itn pages_node;
+struct iopt_area {
+	struct iopt_itn node;
+	struct iopt_itn pages_node;
 	struct list_head mapping;
-	struct iob_pages *pages;
+	struct iopt_pages *pages;
 	unsigned long pages_offset;
 	int prot;
 	bool live;
@@ -55,25 +55,25 @@ struct iob_area {
 };
 
 /**
- * struct iob_iopt_access_ops - how an IOVA space reaches an access's owner
+ * struct iopt_access_ops - how an IOVA space reaches an access's owner
  * @unmap: [@iova, @last] is about to be unmapped; every pin the access
  *	holds there must be unpinned before this returns. Called with no lock
  *	of the IOVA space held.
  */
-struct iob_iopt_access_ops {
+struct iopt_access_ops {
 	void (*unmap)(void *data, u64 iova, u64 last);
 };
 
 /**
- * struct iob_iopt_access - an access registered with an IOVA space
+ * struct iopt_access - an access registered with an IOVA space
  * @ops: its owner's callbacks
  * @data: passed to them
  * @iova_alignment: what the access needs mappings aligned to
- * @id: index in &iob_iopt.accesses
+ * @id: index in &iopt.accesses
  * @notifying: callbacks running right now; under the xarray's lock
  */
-struct iob_iopt_access {
-	const struct iob_iopt_access_ops *ops;
+struct iopt_access {
+	const struct iopt_access_ops *ops;
 	void *data;
 	unsigned long iova_alignment;
 	u32 id;
@@ -81,18 +81,18 @@ struct iob_iopt_access {
 };
 
 /**
- * struct iob_iopt - the IOVA space of an IOAS
- * @domains_rwsem: write side held to add or remove a page table; read side
+ * struct iopt - the IOVA space of an IOAS
+ * @pts_rwsem: write side held to add or remove a page table; read side
  *	held by every map, copy and unmap for their whole duration, so page
  *	tables do not come and go under them
  * @iova_rwsem: protects the three trees, @iova_alignment and @large_pages
- * @areas: the mappings, &struct iob_area; never overlapping
+ * @areas: the mappings, &struct iopt_area; never overlapping
  * @allowed: ranges userspace wants kept usable (IOMMU_IOAS_ALLOW_IOVAS)
- * @reserved: ranges no mapping may use, &struct iob_reserved: outside a
+ * @reserved: ranges no mapping may use, &struct iopt_reserved: outside a
  *	page table's apertures, or reserved by a test
- * @domains: the page tables (struct iob_pt) mapping this IOVA space,
- *	indices 0 to @ndomains - 1; changed under both semaphores' write side
- * @ndomains: number of page tables
+ * @pts: the page tables (struct iob_pt) mapping this IOVA space,
+ *	indices 0 to @npts - 1; changed under both semaphores' write side
+ * @npts: number of page tables
  * @nareas: areas in @areas, live or not; at most the module's
  *	max_ioas_areas parameter. Written under the write side of
  *	@iova_rwsem; a copy into this IOVA space reads it without the lock,
@@ -102,21 +102,21 @@ struct iob_iopt_access {
  *	table, else the largest of the tables' smallest IO pages, at least
  *	PAGE_SIZE without @large_pages
  * @large_pages: contiguous memory may map as large runs
- * @accesses: the registered &struct iob_iopt_access; changed under the
+ * @accesses: the registered &struct iopt_access; changed under the
  *	write side of @iova_rwsem and the xarray's lock, walked under either
  * @access_wq: where removing an access waits for its callbacks to end
  *
- * Lock order: domains_rwsem, iova_rwsem, iob_pages.mutex, then whatever a
+ * Lock order: pts_rwsem, iova_rwsem, iopt_pages.mutex, then whatever a
  * page table driver takes. Access callbacks run with none of them held.
  */
-struct iob_iopt {
-	struct rw_semaphore domains_rwsem;
+struct iopt {
+	struct rw_semaphore pts_rwsem;
 	struct rw_semaphore iova_rwsem;
 	struct rb_root_cached areas;
 	struct rb_root_cached allowed;
 	struct rb_root_cached reserved;
-	struct xarray domains;
-	unsigned int ndomains;
+	struct xarray pts;
+	unsigned int npts;
 	unsigned long nareas;
 	unsigned int nreserved;
 	unsigned long iova_alignment;
@@ -126,44 +126,44 @@ struct iob_iopt {
 };
 
 /**
- * struct iob_reserved - an IOVA range no mapping may use
+ * struct iopt_reserved - an IOVA range no mapping may use
  * @node: the range
  * @owner: who reserved it (a page table, or NULL for a test)
  */
-struct iob_reserved {
-	struct iob_itn node;
+struct iopt_reserved {
+	struct iopt_itn node;
 	const void *owner;
 };
 
-static inline struct iob_area *iopt_to_area(struct iob_itn *node)
+static inline struct iopt_area *iopt_to_area(struct iopt_itn *node)
 {
-	return node ? container_of(node, struct iob_area, node) : NULL;
+	return node ? container_of(node, struct iopt_area, node) : NULL;
 }
 
 /* Areas overlapping [start, last] come in ascending order. */
-static inline struct iob_area *iopt_area_first(struct iob_iopt *iopt,
+static inline struct iopt_area *iopt_area_first(struct iopt *iopt,
+						u64 start, u64 last)
+{
+	return iopt_to_area(iopt_itree_iter_first(&iopt->areas, start, last));
+}
+
+static inline struct iopt_area *iopt_area_next(struct iopt_area *area,
 					       u64 start, u64 last)
 {
-	return iopt_to_area(iob_itree_iter_first(&iopt->areas, start, last));
+	return iopt_to_area(iopt_itree_iter_next(&area->node, start, last));
 }
 
-static inline struct iob_area *iopt_area_next(struct iob_area *area,
-					      u64 start, u64 last)
-{
-	return iopt_to_area(iob_itree_iter_next(&area->node, start, last));
-}
-
-static inline u64 iopt_area_length(struct iob_area *area)
+static inline u64 iopt_area_length(struct iopt_area *area)
 {
 	return area->node.last - area->node.start + 1;
 }
 
-void iopt_init(struct iob_iopt *iopt);
-void iopt_destroy(struct iob_iopt *iopt);
+void iopt_init(struct iopt *iopt);
+void iopt_destroy(struct iopt *iopt);
 
 /**
  * struct iopt_mapping - a mapping being made: its areas until they are live
- * @areas: the areas, &struct iob_area, in order of IOVA, back to back;
+ * @areas: the areas, &struct iopt_area, in order of IOVA, back to back;
  *	before they enter an IOVA space, their IOVAs are offsets from the
  *	start of the mapping
  * @count: how many
@@ -182,47 +182,47 @@ struct iopt_mapping {
 
 int iopt_mapping_user(struct iopt_mapping *m, unsigned long uptr, u64 length,
 		      bool writable, bool account_mm);
-int iopt_mapping_copy(struct iopt_mapping *m, struct iob_iopt *src, u64 start,
-		      u64 length, struct iob_iopt *dst);
+int iopt_mapping_copy(struct iopt_mapping *m, struct iopt *src, u64 start,
+		      u64 length, struct iopt *dst);
 void iopt_mapping_release(struct iopt_mapping *m);
-int iopt_map(struct iob_iopt *iopt, struct iopt_mapping *m, u64 *iova,
+int iopt_map(struct iopt *iopt, struct iopt_mapping *m, u64 *iova,
 	     int prot, bool fixed, int (*confirm)(void *arg, u64 iova),
 	     void *arg);
-int iopt_unmap(struct iob_iopt *iopt, u64 start, u64 last, u64 *unmapped);
+int iopt_unmap(struct iopt *iopt, u64 start, u64 last, u64 *unmapped);
 
-int iopt_reserve(struct iob_iopt *iopt, u64 start, u64 last,
+int iopt_reserve(struct iopt *iopt, u64 start, u64 last,
 		 const void *owner);
-int iopt_set_allowed(struct iob_iopt *iopt, struct rb_root_cached *allowed);
+int iopt_set_allowed(struct iopt *iopt, struct rb_root_cached *allowed);
 /* Called for each range [start, last]; non-zero stops the walk. */
 typedef int (*iopt_range_fn)(void *arg, u64 start, u64 last);
 
-int iopt_walk_ranges(struct iob_iopt *iopt, iopt_range_fn fn, void *arg,
+int iopt_walk_ranges(struct iopt *iopt, iopt_range_fn fn, void *arg,
 		     u64 *alignment);
 
-int iopt_add_pt(struct iob_iopt *iopt, struct iob_pt *pt);
-void iopt_remove_pt(struct iob_iopt *iopt, struct iob_pt *pt);
-int iopt_set_large_pages(struct iob_iopt *iopt, bool enable);
-bool iopt_large_pages(struct iob_iopt *iopt);
+int iopt_add_pt(struct iopt *iopt, struct iob_pt *pt);
+void iopt_remove_pt(struct iopt *iopt, struct iob_pt *pt);
+int iopt_set_large_pages(struct iopt *iopt, bool enable);
+bool iopt_large_pages(struct iopt *iopt);
 
 void iopt_free_tree(struct rb_root_cached *root);
-unsigned long iopt_wanted_alignment(struct iob_iopt *iopt);
-int iopt_check_alignment(struct iob_iopt *iopt, unsigned long align);
-void iopt_notify_unmap(struct iob_iopt *iopt, u64 first, u64 last);
+unsigned long iopt_wanted_alignment(struct iopt *iopt);
+int iopt_check_alignment(struct iopt *iopt, unsigned long align);
+void iopt_notify_unmap(struct iopt *iopt, u64 first, u64 last);
 
-struct iob_iopt_access *iopt_add_access(struct iob_iopt *iopt,
-					const struct iob_iopt_access_ops *ops,
+struct iopt_access *iopt_add_access(struct iopt *iopt,
+				    const struct iopt_access_ops *ops,
 					void *data, unsigned long alignment);
-void iopt_remove_access(struct iob_iopt *iopt, struct iob_iopt_access *acc);
-int iopt_access_pin(struct iob_iopt *iopt, u64 iova, u64 length,
+void iopt_remove_access(struct iopt *iopt, struct iopt_access *acc);
+int iopt_access_pin(struct iopt *iopt, u64 iova, u64 length,
 		    struct page **out, bool write);
-bool iopt_access_unpin(struct iob_iopt *iopt, u64 iova, u64 length);
+bool iopt_access_unpin(struct iopt *iopt, u64 iova, u64 length);
 /* How iopt_access_rw() copies. */
 #define IOPT_RW_WRITE	BIT(0)	/* into the IOVAs, else out of them */
 #define IOPT_RW_KTHREAD	BIT(1)	/* a kthread may adopt the owner's mm */
 #define IOPT_RW_SLOW	BIT(2)	/* always through pinned pages */
 
-int iopt_access_rw(struct iob_iopt *iopt, u64 iova, void *data, u64 length,
+int iopt_access_rw(struct iopt *iopt, u64 iova, void *data, u64 length,
 		   unsigned int flags);
-int iopt_nth_area(struct iob_iopt *iopt, unsigned int nth, u64 *iova);
+int iopt_nth_area(struct iopt *iopt, unsigned int nth, u64 *iova);
 
 #endif

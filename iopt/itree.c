@@ -11,11 +11,11 @@
 #define ITN_LAST(n) ((n)->last)
 #define ITN_LINKAGE /* external: declared in itree.h */
 
-INTERVAL_TREE_DEFINE(struct iob_itn, rb, u64, subtree_last, ITN_START,
-		     ITN_LAST, ITN_LINKAGE, iob_itree)
+INTERVAL_TREE_DEFINE(struct iopt_itn, rb, u64, subtree_last, ITN_START,
+		     ITN_LAST, ITN_LINKAGE, iopt_itree)
 
 /**
- * iob_itree_first_hole() - the first gap in a range not covered by nodes
+ * iopt_itree_first_hole() - the first gap in a range not covered by nodes
  * @root: the tree; its nodes may overlap each other
  * @start: first value of the range
  * @last: last value of the range, inclusive
@@ -24,14 +24,14 @@ INTERVAL_TREE_DEFINE(struct iob_itn, rb, u64, subtree_last, ITN_START,
  *
  * Return: true if [@start, @last] has a value no node covers.
  */
-bool iob_itree_first_hole(struct rb_root_cached *root, u64 start, u64 last,
-			  u64 *hole_start, u64 *hole_last)
+bool iopt_itree_first_hole(struct rb_root_cached *root, u64 start, u64 last,
+			   u64 *hole_start, u64 *hole_last)
 {
-	struct iob_itn *node;
+	struct iopt_itn *node;
 	u64 pos = start;
 
-	for (node = iob_itree_iter_first(root, start, last); node;
-	     node = iob_itree_iter_next(node, start, last)) {
+	for (node = iopt_itree_iter_first(root, start, last); node;
+	     node = iopt_itree_iter_next(node, start, last)) {
 		if (node->start > pos)
 			break;
 		if (node->last >= last)

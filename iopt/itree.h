@@ -10,22 +10,22 @@
 #include <linux/rbtree.h>
 #include <linux/types.h>
 
-struct iob_itn {
+struct iopt_itn {
 	struct rb_node rb;
 	u64 start;
 	u64 last;
 	u64 subtree_last;
 };
 
-void iob_itree_insert(struct iob_itn *node, struct rb_root_cached *root);
-void iob_itree_remove(struct iob_itn *node, struct rb_root_cached *root);
+void iopt_itree_insert(struct iopt_itn *node, struct rb_root_cached *root);
+void iopt_itree_remove(struct iopt_itn *node, struct rb_root_cached *root);
 /* Nodes overlapping [start, last] come in ascending order of start. */
-struct iob_itn *iob_itree_iter_first(struct rb_root_cached *root, u64 start,
-				     u64 last);
-struct iob_itn *iob_itree_iter_next(struct iob_itn *node, u64 start,
-				    u64 last);
+struct iopt_itn *iopt_itree_iter_first(struct rb_root_cached *root, u64 start,
+				       u64 last);
+struct iopt_itn *iopt_itree_iter_next(struct iopt_itn *node, u64 start,
+				      u64 last);
 
-bool iob_itree_first_hole(struct rb_root_cached *root, u64 start, u64 last,
-			  u64 *hole_start, u64 *hole_last);
+bool iopt_itree_first_hole(struct rb_root_cached *root, u64 start, u64 last,
+			   u64 *hole_start, u64 *hole_last);
 
 #endif

@@ -2,7 +2,7 @@
 /*
  * iobroker pinned pages.
  *
- * A struct iob_pages stands for a range of one process's memory that
+ * A struct iopt_pages stands for a range of one process's memory that
  * userspace mapped with IOMMU_IOAS_MAP. Nothing is pinned when it is made:
  * pages are pinned (FOLL_LONGTERM, in batches) when a user needs them, in
  * practice when an area over them is filled into the page tables of an
@@ -16,8 +16,8 @@
  * and the one place they are unpinned from. Page tables are never read
  * back.
  *
- * In-kernel accesses pin intervals of their own (struct iob_pages_access),
- * which sit in @users like any other, and copy through iob_pages_rw().
+ * In-kernel accesses pin intervals of their own (struct iopt_pages_access),
+ * which sit in @users like any other, and copy through iopt_pages_rw().
  *
  * Pages are pinned from the address space of the process that mapped them,
  * through pin_user_pages_remote() when the caller is another process, and
@@ -40,25 +40,25 @@
 #include "pages.h"
 
 /* Pages pinned by the whole module, for tests and statistics. */
-static atomic_long_t iob_pinned_total = ATOMIC_LONG_INIT(0);
+static atomic_long_t iopt_pinned_total = ATOMIC_LONG_INIT(0);
 
 /**
- * iob_pages_pinned_total() - pages the module holds pinned
+ * iopt_pages_pinned_total() - pages the module holds pinned
  *
  * Return: the count, over all files.
  */
-long iob_pages_pinned_total(void)
+long iopt_pages_pinned_total(void)
 {
-	return atomic_long_read(&iob_pinned_total);
+	return atomic_long_read(&iopt_pinned_total);
 }
-EXPORT_SYMBOL_IOB_TEST(iob_pages_pinned_total);
+EXPORT_SYMBOL_IOB_TEST(iopt_pages_pinned_total);
 
 /* Upper bound for temporary buffers; tests lower it to force batching. */
-size_t iob_temp_memory_limit = 65536;
-EXPORT_SYMBOL_IOB_TEST(iob_temp_memory_limit);
+size_t iopt_temp_memory_limit = 65536;
+EXPORT_SYMBOL_IOB_TEST(iopt_temp_memory_limit);
 
 /**
- * iob_pages_create() - describe a user range; pins nothing yet
+ * iopt_pages_create() - describe a user range; pins nothing yet
  * @uaddr: user address of the first byte
  * @length: bytes
  * @writable: devices will be allowed to write
@@ -69,11 +69,11 @@ EXPORT_SYMBOL_IOB_TEST(iob_temp_memory_limit);
  * Return: the pages with one reference, or an ERR_PTR (-EOVERFLOW for a
  * range that wraps, -ENOMEM).
  */
-struct iob_pages *iob_pages_create(unsigned long uaddr, unsigned long length,
-				   bool writable, bool account_mm)
+struct iopt_pages *iopt_pages_create(unsigned long uaddr, unsigned long length,
+				     bool writable, bool account_mm)
 {
 	unsigned long start = uaddr & PAGE_MASK, end;
-	struct iob_pages *pages;
+	struct iopt_pages *pages;
 
 	if (check_add_overflow(uaddr, length, &end) ||
 	    end > ULONG_MAX - PAGE_SIZE + 1)
@@ -97,17 +97,17 @@ struct iob_pages *iob_pages_create(unsigned long uaddr, unsigned long length,
 	mmgrab(pages->source_mm);
 	pages->source_user = get_uid(current_user());
 	if (capable(CAP_IPC_LOCK))
-		pages->account = IOB_PAGES_ACCOUNT_NONE;
+		pages->account = IOPT_PAGES_ACCOUNT_NONE;
 	else if (account_mm)
-		pages->account = IOB_PAGES_ACCOUNT_MM;
+		pages->account = IOPT_PAGES_ACCOUNT_MM;
 	else
-		pages->account = IOB_PAGES_ACCOUNT_USER;
+		pages->account = IOPT_PAGES_ACCOUNT_USER;
 	return pages;
 }
 
-static void iob_pages_release(struct kref *kref)
+static void iopt_pages_release(struct kref *kref)
 {
-	struct iob_pages *pages = container_of(kref, struct iob_pages, kref);
+	struct iopt_pages *pages = container_of(kref, struct iopt_pages, kref);
 
 	WARN_ON_ONCE(pages->npinned ||
 		     !RB_EMPTY_ROOT(&pages->users.rb_root) ||
@@ -121,17 +121,17 @@ static void iob_pages_release(struct kref *kref)
 }
 
 /**
- * iob_pages_put() - drop a reference
+ * iopt_pages_put() - drop a reference
  * @pages: the pages; freed with the last reference, when nothing is pinned
  */
-void iob_pages_put(struct iob_pages *pages)
+void iopt_pages_put(struct iopt_pages *pages)
 {
-	kref_put(&pages->kref, iob_pages_release);
+	kref_put(&pages->kref, iopt_pages_release);
 }
 
 /* Unpin [first, last], by runs of contiguous frames, dirtying them. */
-static void iob_pages_unpin_span(struct iob_pages *pages, unsigned long first,
-				 unsigned long last)
+static void iopt_pages_unpin_span(struct iopt_pages *pages, unsigned long first,
+				  unsigned long last)
 {
 	unsigned long i = first;
 
@@ -148,27 +148,27 @@ static void iob_pages_unpin_span(struct iob_pages *pages, unsigned long first,
 }
 
 /**
- * iob_temp_bytes() - what a temporary buffer may take now
+ * iopt_temp_bytes() - what a temporary buffer may take now
  *
- * The limit tests set, capped at IOB_TEMP_MEMORY_MAX: a limit far above
+ * The limit tests set, capped at IOPT_TEMP_MEMORY_MAX: a limit far above
  * the default must make batches larger, not allocations impossible.
  *
  * Return: bytes.
  */
-size_t iob_temp_bytes(void)
+size_t iopt_temp_bytes(void)
 {
-	return min_t(size_t, READ_ONCE(iob_temp_memory_limit),
-		     IOB_TEMP_MEMORY_MAX);
+	return min_t(size_t, READ_ONCE(iopt_temp_memory_limit),
+		     IOPT_TEMP_MEMORY_MAX);
 }
 
-static unsigned long iob_pages_batch(void)
+static unsigned long iopt_pages_batch(void)
 {
-	return max_t(size_t, iob_temp_bytes() / sizeof(struct page *), 1);
+	return max_t(size_t, iopt_temp_bytes() / sizeof(struct page *), 1);
 }
 
 /* Pin pages [first, last] into @pfns; nothing is left pinned on error. */
-static int iob_pages_pin_span(struct iob_pages *pages, unsigned long first,
-			      unsigned long last, struct page **buf,
+static int iopt_pages_pin_span(struct iopt_pages *pages, unsigned long first,
+			       unsigned long last, struct page **buf,
 			      unsigned long bufn)
 {
 	unsigned int gup = FOLL_LONGTERM | (pages->writable ? FOLL_WRITE : 0);
@@ -211,49 +211,49 @@ static int iob_pages_pin_span(struct iob_pages *pages, unsigned long first,
 		mmput(mm);
 	}
 	if (rc && done)
-		iob_pages_unpin_span(pages, first, first + done - 1);
+		iopt_pages_unpin_span(pages, first, first + done - 1);
 	return rc;
 }
 
 /* Charge, then pin, the uncovered span [first, last]. */
-static int iob_pages_pin_hole(struct iob_pages *pages, unsigned long first,
-			      unsigned long last, struct page **buf,
+static int iopt_pages_pin_hole(struct iopt_pages *pages, unsigned long first,
+			       unsigned long last, struct page **buf,
 			      unsigned long bufn)
 {
 	unsigned long n = last - first + 1;
 	int rc;
 
-	rc = iob_account_pin(pages, n);
+	rc = iopt_account_pin(pages, n);
 	if (rc)
 		return rc;
-	rc = iob_pages_pin_span(pages, first, last, buf, bufn);
+	rc = iopt_pages_pin_span(pages, first, last, buf, bufn);
 	if (rc) {
-		iob_account_unpin(pages, n);
+		iopt_account_unpin(pages, n);
 		return rc;
 	}
 	pages->npinned += n;
-	atomic_long_add(n, &iob_pinned_total);
+	atomic_long_add(n, &iopt_pinned_total);
 	return 0;
 }
 
-static void iob_pages_unpin_hole(struct iob_pages *pages, unsigned long first,
-				 unsigned long last)
+static void iopt_pages_unpin_hole(struct iopt_pages *pages, unsigned long first,
+				  unsigned long last)
 {
-	iob_pages_unpin_span(pages, first, last);
-	iob_account_unpin(pages, last - first + 1);
+	iopt_pages_unpin_span(pages, first, last);
+	iopt_account_unpin(pages, last - first + 1);
 	pages->npinned -= last - first + 1;
-	atomic_long_sub(last - first + 1, &iob_pinned_total);
+	atomic_long_sub(last - first + 1, &iopt_pinned_total);
 }
 
 /* Unpin whatever in [first, last] no user covers. */
-static void iob_pages_unpin_holes(struct iob_pages *pages, unsigned long first,
-				  unsigned long last)
+static void iopt_pages_unpin_holes(struct iopt_pages *pages,
+				   unsigned long first, unsigned long last)
 {
 	u64 hs, hl, pos = first;
 
 	while (pos <= last &&
-	       iob_itree_first_hole(&pages->users, pos, last, &hs, &hl)) {
-		iob_pages_unpin_hole(pages, hs, hl);
+	       iopt_itree_first_hole(&pages->users, pos, last, &hs, &hl)) {
+		iopt_pages_unpin_hole(pages, hs, hl);
 		pos = hl + 1;
 	}
 }
@@ -262,10 +262,10 @@ static void iob_pages_unpin_holes(struct iob_pages *pages, unsigned long first,
  * Pin and charge whatever in [first, last] no user holds yet, and insert
  * @user over the interval. Nothing changes on error.
  */
-static int iob_pages_hold(struct iob_pages *pages, struct iob_itn *user,
-			  unsigned long first, unsigned long last)
+static int iopt_pages_hold(struct iopt_pages *pages, struct iopt_itn *user,
+			   unsigned long first, unsigned long last)
 {
-	unsigned long bufn = min(iob_pages_batch(), last - first + 1);
+	unsigned long bufn = min(iopt_pages_batch(), last - first + 1);
 	struct page **buf;
 	u64 hs, hl, pos = first;
 	int rc = 0;
@@ -293,19 +293,19 @@ static int iob_pages_hold(struct iob_pages *pages, struct iob_itn *user,
 		}
 	}
 	while (pos <= last &&
-	       iob_itree_first_hole(&pages->users, pos, last, &hs, &hl)) {
-		rc = iob_pages_pin_hole(pages, hs, hl, buf, bufn);
+	       iopt_itree_first_hole(&pages->users, pos, last, &hs, &hl)) {
+		rc = iopt_pages_pin_hole(pages, hs, hl, buf, bufn);
 		if (rc) {
 			/* The holes before this one are ours to give back. */
 			if (hs > first)
-				iob_pages_unpin_holes(pages, first, hs - 1);
+				iopt_pages_unpin_holes(pages, first, hs - 1);
 			goto out_free;
 		}
 		pos = hl + 1;
 	}
 	user->start = first;
 	user->last = last;
-	iob_itree_insert(user, &pages->users);
+	iopt_itree_insert(user, &pages->users);
 out_free:
 	if (!pages->npinned) {
 		kvfree(pages->pfns);
@@ -316,12 +316,12 @@ out_free:
 }
 
 /* Take @user out and unpin what nobody else holds. */
-static void iob_pages_release_user(struct iob_pages *pages,
-				   struct iob_itn *user)
+static void iopt_pages_release_user(struct iopt_pages *pages,
+				    struct iopt_itn *user)
 {
 	lockdep_assert_held(&pages->mutex);
-	iob_itree_remove(user, &pages->users);
-	iob_pages_unpin_holes(pages, user->start, user->last);
+	iopt_itree_remove(user, &pages->users);
+	iopt_pages_unpin_holes(pages, user->start, user->last);
 	if (!pages->npinned) {
 		kvfree(pages->pfns);
 		pages->pfns = NULL;
@@ -329,9 +329,9 @@ static void iob_pages_release_user(struct iob_pages *pages,
 }
 
 /**
- * iob_pages_add_user() - keep pages [@first, @last] pinned for a user
+ * iopt_pages_add_user() - keep pages [@first, @last] pinned for a user
  * @pages: the pages
- * @user: the user's interval node, unused until iob_pages_remove_user()
+ * @user: the user's interval node, unused until iopt_pages_remove_user()
  * @first: first page index
  * @last: last page index, inclusive
  *
@@ -343,84 +343,85 @@ static void iob_pages_release_user(struct iob_pages *pages,
  * if the memory is gone (unmapped, or its process exited); or what pinning
  * reported. Nothing changes on error.
  */
-int iob_pages_add_user(struct iob_pages *pages, struct iob_itn *user,
-		       unsigned long first, unsigned long last)
+int iopt_pages_add_user(struct iopt_pages *pages, struct iopt_itn *user,
+			unsigned long first, unsigned long last)
 {
 	int rc;
 
 	mutex_lock(&pages->mutex);
-	rc = iob_pages_hold(pages, user, first, last);
+	rc = iopt_pages_hold(pages, user, first, last);
 	mutex_unlock(&pages->mutex);
 	return rc;
 }
 
 /**
- * iob_pages_remove_user() - let go of a user's interval
+ * iopt_pages_remove_user() - let go of a user's interval
  * @pages: the pages
- * @user: a node added by iob_pages_add_user()
+ * @user: a node added by iopt_pages_add_user()
  *
  * Unpins and uncharges the pages no other user still holds. Cannot fail.
  */
-void iob_pages_remove_user(struct iob_pages *pages, struct iob_itn *user)
+void iopt_pages_remove_user(struct iopt_pages *pages, struct iopt_itn *user)
 {
 	mutex_lock(&pages->mutex);
-	iob_pages_release_user(pages, user);
+	iopt_pages_release_user(pages, user);
 	mutex_unlock(&pages->mutex);
 }
 
 /* --- pins of in-kernel accesses ------------------------------------------- */
 
 /**
- * struct iob_pages_access - the pins of one exact page interval by accesses
- * @hold: the interval in &iob_pages.users, which keeps the pages pinned
- * @key: the same interval in &iob_pages.accesses, to find it again
+ * struct iopt_pages_access - the pins of one exact page interval by accesses
+ * @hold: the interval in &iopt_pages.users, which keeps the pages pinned
+ * @key: the same interval in &iopt_pages.accesses, to find it again
  * @refs: pins of exactly this interval not yet unpinned
  *
  * Accesses pin and unpin the same intervals, so pins of an interval that
  * is already held only count; the pages under it are pinned once however
  * many accesses, areas and page tables hold them.
  */
-struct iob_pages_access {
-	struct iob_itn hold;
-	struct iob_itn key;
+struct iopt_pages_access {
+	struct iopt_itn hold;
+	struct iopt_itn key;
 	unsigned int refs;
 };
 
-static struct iob_pages_access *
-iob_pages_access_find(struct iob_pages *pages, unsigned long first,
-		      unsigned long last)
+static struct iopt_pages_access *
+iopt_pages_access_find(struct iopt_pages *pages, unsigned long first,
+		       unsigned long last)
 {
-	struct iob_itn *node;
+	struct iopt_itn *node;
 
 	lockdep_assert_held(&pages->mutex);
-	for (node = iob_itree_iter_first(&pages->accesses, first, last); node;
-	     node = iob_itree_iter_next(node, first, last))
+	for (node = iopt_itree_iter_first(&pages->accesses, first, last); node;
+	     node = iopt_itree_iter_next(node, first, last))
 		if (node->start == first && node->last == last)
-			return container_of(node, struct iob_pages_access, key);
+			return container_of(node, struct iopt_pages_access,
+					    key);
 	return NULL;
 }
 
 /**
- * iob_pages_access_pin() - pin pages [@first, @last] for an access
+ * iopt_pages_access_pin() - pin pages [@first, @last] for an access
  * @pages: the pages
  * @first: first page index
  * @last: last page index, inclusive
  * @out: filled with the @last - @first + 1 pages
  *
- * Undone by iob_pages_access_unpin() of the same interval.
+ * Undone by iopt_pages_access_unpin() of the same interval.
  *
- * Return: 0, or what iob_pages_add_user() returns; nothing changes on
+ * Return: 0, or what iopt_pages_add_user() returns; nothing changes on
  * error.
  */
-int iob_pages_access_pin(struct iob_pages *pages, unsigned long first,
-			 unsigned long last, struct page **out)
+int iopt_pages_access_pin(struct iopt_pages *pages, unsigned long first,
+			  unsigned long last, struct page **out)
 {
-	struct iob_pages_access *pa;
+	struct iopt_pages_access *pa;
 	unsigned long i;
 	int rc = 0;
 
 	mutex_lock(&pages->mutex);
-	pa = iob_pages_access_find(pages, first, last);
+	pa = iopt_pages_access_find(pages, first, last);
 	if (pa) {
 		pa->refs++;
 	} else {
@@ -429,14 +430,14 @@ int iob_pages_access_pin(struct iob_pages *pages, unsigned long first,
 			rc = -ENOMEM;
 			goto out_unlock;
 		}
-		rc = iob_pages_hold(pages, &pa->hold, first, last);
+		rc = iopt_pages_hold(pages, &pa->hold, first, last);
 		if (rc) {
 			kfree(pa);
 			goto out_unlock;
 		}
 		pa->key.start = first;
 		pa->key.last = last;
-		iob_itree_insert(&pa->key, &pages->accesses);
+		iopt_itree_insert(&pa->key, &pages->accesses);
 		pa->refs = 1;
 	}
 	for (i = first; i <= last; i++)
@@ -447,7 +448,7 @@ out_unlock:
 }
 
 /**
- * iob_pages_access_unpin() - undo one iob_pages_access_pin()
+ * iopt_pages_access_unpin() - undo one iopt_pages_access_pin()
  * @pages: the pages
  * @first: first page index of the pin
  * @last: last page index of the pin
@@ -455,16 +456,16 @@ out_unlock:
  * Return: false, changing nothing, if no pin of exactly that interval
  * exists.
  */
-bool iob_pages_access_unpin(struct iob_pages *pages, unsigned long first,
-			    unsigned long last)
+bool iopt_pages_access_unpin(struct iopt_pages *pages, unsigned long first,
+			     unsigned long last)
 {
-	struct iob_pages_access *pa;
+	struct iopt_pages_access *pa;
 
 	mutex_lock(&pages->mutex);
-	pa = iob_pages_access_find(pages, first, last);
+	pa = iopt_pages_access_find(pages, first, last);
 	if (pa && !--pa->refs) {
-		iob_itree_remove(&pa->key, &pages->accesses);
-		iob_pages_release_user(pages, &pa->hold);
+		iopt_itree_remove(&pa->key, &pages->accesses);
+		iopt_pages_release_user(pages, &pa->hold);
 		kfree(pa);
 	}
 	mutex_unlock(&pages->mutex);
@@ -474,8 +475,8 @@ bool iob_pages_access_unpin(struct iob_pages *pages, unsigned long first,
 /* --- copies for accesses -------------------------------------------------- */
 
 /* Through the owner's address space, which the caller is running in. */
-static int iob_pages_rw_user(struct iob_pages *pages, unsigned long offset,
-			     void *data, unsigned long length, bool write)
+static int iopt_pages_rw_user(struct iopt_pages *pages, unsigned long offset,
+			      void *data, unsigned long length, bool write)
 {
 	void __user *uptr = (void __user *)(pages->uaddr + offset);
 
@@ -485,8 +486,8 @@ static int iob_pages_rw_user(struct iob_pages *pages, unsigned long offset,
 }
 
 /* Pin one page of the owner's memory for the length of a copy. */
-static int iob_pages_pin_brief(struct iob_pages *pages, unsigned long index,
-			       bool write, struct page **page)
+static int iopt_pages_pin_brief(struct iopt_pages *pages, unsigned long index,
+				bool write, struct page **page)
 {
 	struct mm_struct *mm = pages->source_mm;
 	int locked = 1;
@@ -510,8 +511,8 @@ static int iob_pages_pin_brief(struct iob_pages *pages, unsigned long index,
  * used as they are, even once their process is gone; the others are
  * pinned from the owner's address space only for their own copy.
  */
-static int iob_pages_rw_slow(struct iob_pages *pages, unsigned long offset,
-			     void *data, unsigned long length, bool write)
+static int iopt_pages_rw_slow(struct iopt_pages *pages, unsigned long offset,
+			      void *data, unsigned long length, bool write)
 {
 	unsigned long index = offset >> PAGE_SHIFT;
 	unsigned long in_page = offset & ~PAGE_MASK;
@@ -520,12 +521,13 @@ static int iob_pages_rw_slow(struct iob_pages *pages, unsigned long offset,
 	mutex_lock(&pages->mutex);
 	while (length) {
 		unsigned long n = min(length, PAGE_SIZE - in_page);
-		bool brief = !iob_itree_iter_first(&pages->users, index, index);
 		struct page *page;
 		void *kaddr;
+		bool brief;
 
+		brief = !iopt_itree_iter_first(&pages->users, index, index);
 		if (brief) {
-			rc = iob_pages_pin_brief(pages, index, write, &page);
+			rc = iopt_pages_pin_brief(pages, index, write, &page);
 			if (rc)
 				break;
 		} else {
@@ -552,27 +554,27 @@ static int iob_pages_rw_slow(struct iob_pages *pages, unsigned long offset,
 }
 
 /**
- * iob_pages_rw() - copy between a kernel buffer and the memory
+ * iopt_pages_rw() - copy between a kernel buffer and the memory
  * @pages: the pages
  * @offset: byte offset from the start of @pages (page aligned address
  *	@pages->uaddr)
  * @data: kernel buffer
  * @length: bytes, at least one, inside @pages
- * @flags: IOB_PAGES_RW_*
+ * @flags: IOPT_PAGES_RW_*
  *
  * From the owner's own process, or from a kernel thread that may adopt
  * its mm, the copy goes through the user addresses; anywhere else, or
- * with IOB_PAGES_RW_SLOW, through the pages themselves. Like a device's
+ * with IOPT_PAGES_RW_SLOW, through the pages themselves. Like a device's
  * DMA, the copy does not check that the process still maps at these
  * addresses what is pinned there.
  *
  * Return: 0; -EPERM writing into memory that was not mapped writable;
  * -EFAULT if the memory is gone.
  */
-int iob_pages_rw(struct iob_pages *pages, unsigned long offset, void *data,
-		 unsigned long length, unsigned int flags)
+int iopt_pages_rw(struct iopt_pages *pages, unsigned long offset, void *data,
+		  unsigned long length, unsigned int flags)
 {
-	bool write = flags & IOB_PAGES_RW_WRITE;
+	bool write = flags & IOPT_PAGES_RW_WRITE;
 	struct mm_struct *mm = pages->source_mm;
 	int rc;
 
@@ -581,15 +583,16 @@ int iob_pages_rw(struct iob_pages *pages, unsigned long offset, void *data,
 	if (WARN_ON_ONCE(!length || offset + length < offset ||
 			 offset + length > pages->npages << PAGE_SHIFT))
 		return -EINVAL;
-	if (flags & IOB_PAGES_RW_SLOW)
-		return iob_pages_rw_slow(pages, offset, data, length, write);
+	if (flags & IOPT_PAGES_RW_SLOW)
+		return iopt_pages_rw_slow(pages, offset, data, length, write);
 	if (current->mm == mm)
-		return iob_pages_rw_user(pages, offset, data, length, write);
-	if (!(flags & IOB_PAGES_RW_KTHREAD) || !(current->flags & PF_KTHREAD) ||
-	    current->mm || !mmget_not_zero(mm))
-		return iob_pages_rw_slow(pages, offset, data, length, write);
+		return iopt_pages_rw_user(pages, offset, data, length, write);
+	if (!(flags & IOPT_PAGES_RW_KTHREAD) ||
+	    !(current->flags & PF_KTHREAD) || current->mm ||
+	    !mmget_not_zero(mm))
+		return iopt_pages_rw_slow(pages, offset, data, length, write);
 	kthread_use_mm(mm);
-	rc = iob_pages_rw_user(pages, offset, data, length, write);
+	rc = iopt_pages_rw_user(pages, offset, data, length, write);
 	kthread_unuse_mm(mm);
 	mmput(mm);
 	return rc;

@@ -41,11 +41,11 @@ static void fake_unmap(void *data, u64 first, u64 last)
 	}
 }
 
-static const struct iob_iopt_access_ops fake_ops = {
+static const struct iopt_access_ops fake_ops = {
 	.unmap = fake_unmap,
 };
 
-static unsigned long alignment(struct iob_iopt *iopt)
+static unsigned long alignment(struct iopt *iopt)
 {
 	unsigned long align;
 
@@ -57,9 +57,9 @@ static unsigned long alignment(struct iob_iopt *iopt)
 
 static void test_access_alignment(struct kunit *test)
 {
-	struct iob_iopt_access *pin, *plain;
+	struct iopt_access *pin, *plain;
 	struct fake_access fa = {};
-	struct iob_iopt iopt;
+	struct iopt iopt;
 
 	iopt_init(&iopt);
 	KUNIT_EXPECT_EQ(test, alignment(&iopt), 1UL);
@@ -80,9 +80,9 @@ static void test_access_alignment(struct kunit *test)
 
 static void test_notify_reaches_registered(struct kunit *test)
 {
-	struct iob_iopt_access *acc[NACC];
+	struct iopt_access *acc[NACC];
 	struct fake_access fa[NACC] = {};
-	struct iob_iopt iopt;
+	struct iopt iopt;
 	unsigned int i;
 
 	iopt_init(&iopt);
@@ -112,8 +112,8 @@ static void test_notify_reaches_registered(struct kunit *test)
 }
 
 struct bg_call {
-	struct iob_iopt *iopt;
-	struct iob_iopt_access *acc;
+	struct iopt *iopt;
+	struct iopt_access *acc;
 	struct completion done;
 };
 
@@ -140,7 +140,7 @@ static void test_remove_waits_for_callback(struct kunit *test)
 	struct bg_call notify = {}, remove = {};
 	struct fake_access fa = { .block = true };
 	struct task_struct *t;
-	struct iob_iopt iopt;
+	struct iopt iopt;
 	unsigned int i;
 
 	init_completion(&fa.entered);
@@ -188,8 +188,8 @@ static void test_remove_waits_for_callback(struct kunit *test)
 static void test_unmap_nothing(struct kunit *test)
 {
 	struct fake_access fa = {};
-	struct iob_iopt_access *acc;
-	struct iob_iopt iopt;
+	struct iopt_access *acc;
+	struct iopt iopt;
 	u64 unmapped = 1;
 
 	iopt_init(&iopt);

@@ -343,7 +343,7 @@ static int set_temp_memory_limit(struct iommu_test_cmd *cmd)
 	/* One run of a batch: a frame number and a count. */
 	if (cmd->memory_limit.limit < sizeof(unsigned long) + sizeof(u32))
 		return -EINVAL;
-	WRITE_ONCE(iob_temp_memory_limit, cmd->memory_limit.limit);
+	WRITE_ONCE(iopt_temp_memory_limit, cmd->memory_limit.limit);
 	return 0;
 }
 

@@ -105,7 +105,7 @@ static int iob_test_stats(struct iob_ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
 	cmd->iob_stats.out_ctx_objects = iob_ctx_count_objects(ucmd->ctx);
 	cmd->iob_stats.out_global_objects = iob_objects_alive();
-	cmd->iob_stats.out_pinned_pages = iob_pages_pinned_total();
+	cmd->iob_stats.out_pinned_pages = iopt_pages_pinned_total();
 	cmd->iob_stats.out_hw_tces = tce_ps_live_tces();
 	cmd->iob_stats.out_user_locked_vm =
 		atomic_long_read(&current_user()->locked_vm);
