@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iobroker IO page tables: areas, the mappings of an IOVA space. How a
+ * map or copy builds its areas, puts them in the IOVA space, pins their
+ * pages and fills them into every page table, and makes them live; and
+ * how an unmap, having asked in-kernel accesses to let go, takes them out.
+ * The rules all of it keeps are at the top of io_pagetable.c.
+ */
+#include <linux/delay.h>
+#include <linux/err.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "../common/export.h"
+#include "../ptdrv/ptdrv.h"
+#include "internal.h"
+#include "io_pagetable.h"
+#include "pages.h"
+
+/* --- page tables ----------------------------------------------------------- */
+
+/*
+ * Map one area into one page table, from the frames its pages hold pinned.
+ * Physically contiguous memory goes down as one segment unless large pages
+ * are off; segments go down in batches, each batch one map call. On error
+ * the calls made so far are undone.
+ */
+int iopt_map_area(struct iopt_area *area, struct iob_pt *pt, bool large_pages)
+{
+	struct iopt_pages *pages = area->pages;
+	u64 pos = area->pages_offset, end = pos + iopt_area_length(area);
+	u64 call_iova = area->node.start, done = 0, batch_len = 0;
+	unsigned int nsegs = 0, max_segs;
+	struct iob_pt_seg *segs;
+	int rc = 0;
+
+	max_segs = clamp_t(size_t, iopt_temp_bytes() / sizeof(*segs), 1,
+			   (end - pos) / PAGE_SIZE + 2);
+	segs = kmalloc_array(max_segs, sizeof(*segs), GFP_KERNEL);
+	if (!segs)
+		return -ENOMEM;
+
+	while (pos < end) {
+		unsigned long in_page = pos & ~PAGE_MASK;
+		u64 len = min_t(u64, PAGE_SIZE - in_page, end - pos);
+		phys_addr_t pa = PFN_PHYS(pages->pfns[pos >> PAGE_SHIFT]) +
+				 in_page;
+
+		if (large_pages && nsegs &&
+		    segs[nsegs - 1].paddr + segs[nsegs - 1].len == pa) {
+			segs[nsegs - 1].len += len;
+		} else {
+			if (nsegs == max_segs) {
+				rc = pt->ops->map(pt, call_iova,
+						  pages->uaddr + area->pages_offset + done,
+						  segs, nsegs, area->prot);
+				if (rc)
+					goto out_unwind;
+				done += batch_len;
+				call_iova += batch_len;
+				batch_len = 0;
+				nsegs = 0;
+			}
+			segs[nsegs].paddr = pa;
+			segs[nsegs].len = len;
+			nsegs++;
+		}
+		batch_len += len;
+		pos += len;
+	}
+	rc = pt->ops->map(pt, call_iova,
+			  pages->uaddr + area->pages_offset + done, segs,
+			  nsegs, area->prot);
+	if (!rc)
+		goto out_free;
+out_unwind:
+	if (done)
+		pt->ops->unmap(pt, area->node.start, done);
+out_free:
+	kfree(segs);
+	return rc;
+}
+
+/* Keep the area's pages pinned for as long as it is filled. */
+int iopt_pin_area(struct iopt_area *area)
+{
+	unsigned long first = area->pages_offset >> PAGE_SHIFT;
+	unsigned long last = (area->pages_offset + iopt_area_length(area) - 1) >>
+			     PAGE_SHIFT;
+
+	return iopt_pages_add_user(area->pages, &area->pages_node, first, last);
+}
+
+/* Pin the area's pages and map them into every page table. */
+static int iopt_fill_area(struct iopt *iopt, struct iopt_area *area)
+{
+	struct iob_pt *pt;
+	unsigned long i, j;
+	int rc;
+
+	lockdep_assert_held(&iopt->pts_rwsem);
+	rc = iopt_pin_area(area);
+	if (rc)
+		return rc;
+	xa_for_each(&iopt->pts, i, pt) {
+		rc = iopt_map_area(area, pt, iopt->large_pages);
+		if (rc)
+			goto err_unmap;
+	}
+	area->filled = true;
+	return 0;
+
+err_unmap:
+	xa_for_each(&iopt->pts, j, pt) {
+		if (j >= i)
+			break;
+		pt->ops->unmap(pt, area->node.start, iopt_area_length(area));
+	}
+	iopt_pages_remove_user(area->pages, &area->pages_node);
+	return rc;
+}
+
+/* Unmap the area from every page table and let its pages go. */
+void iopt_unfill_area(struct iopt *iopt, struct iopt_area *area)
+{
+	struct iob_pt *pt;
+	unsigned long i;
+
+	if (!area->filled)
+		return;
+	xa_for_each(&iopt->pts, i, pt)
+		pt->ops->unmap(pt, area->node.start, iopt_area_length(area));
+	iopt_pages_remove_user(area->pages, &area->pages_node);
+	area->filled = false;
+}
+
+/* --- areas ----------------------------------------------------------------- */
+
+/*
+ * The most areas one IOAS may hold. Each area is an allocation of its own,
+ * charged to the caller's memory cgroup, and no allocation anywhere is
+ * sized by the number of areas; what this bounds is how long the calls
+ * that walk every area of an IOAS (attaching a page table, unmapping
+ * everything, closing) hold its locks, however the areas were made:
+ * IOMMU_IOAS_COPY doubles them with each call and pins nothing, so
+ * RLIMIT_MEMLOCK never stops it. 2^18 areas are enough to map every 4 KiB
+ * IO page of the 1 GiB default window on its own; a host that needs more
+ * raises the parameter.
+ */
+static unsigned int iopt_max_areas = 1U << 18;
+module_param_named(max_ioas_areas, iopt_max_areas, uint, 0644);
+MODULE_PARM_DESC(max_ioas_areas,
+		 "Most mappings one IO address space may hold; a map or copy past it fails with ENOSPC (default 262144)");
+
+static unsigned long iopt_area_limit(void)
+{
+	return READ_ONCE(iopt_max_areas);
+}
+
+static void iopt_free_area(struct iopt_area *area)
+{
+	iopt_pages_put(area->pages);
+	kfree(area);
+}
+
+static void iopt_remove_area(struct iopt *iopt, struct iopt_area *area)
+{
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	iopt_itree_remove(&area->node, &iopt->areas);
+	WRITE_ONCE(iopt->nareas, iopt->nareas - 1);
+}
+
+/* Start an empty mapping. */
+static void iopt_mapping_init(struct iopt_mapping *m)
+{
+	INIT_LIST_HEAD(&m->areas);
+	m->count = 0;
+	m->length = 0;
+}
+
+/*
+ * Append @length bytes of @pages from byte @offset to @m as one area, at
+ * offset m->length of the mapping; the area takes over the caller's
+ * reference on @pages, also on error.
+ */
+static int iopt_mapping_add(struct iopt_mapping *m, struct iopt_pages *pages,
+			    unsigned long offset, u64 length)
+{
+	struct iopt_area *area;
+
+	if (m->count >= iopt_area_limit()) {
+		iopt_pages_put(pages);
+		return -ENOSPC;
+	}
+	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
+	if (!area) {
+		iopt_pages_put(pages);
+		return -ENOMEM;
+	}
+	area->pages = pages;
+	area->pages_offset = offset;
+	area->node.start = m->length;
+	area->node.last = m->length + length - 1;
+	list_add_tail(&area->mapping, &m->areas);
+	m->count++;
+	m->length += length;
+	return 0;
+}
+
+/**
+ * iopt_mapping_release() - free the areas a mapping still holds
+ * @m: a mapping from iopt_mapping_user() or iopt_mapping_copy(); after
+ *	iopt_map() it holds nothing more, whatever the result, unless the map
+ *	failed before its areas entered the IOVA space
+ */
+void iopt_mapping_release(struct iopt_mapping *m)
+{
+	struct iopt_area *area, *next;
+
+	list_for_each_entry_safe(area, next, &m->areas, mapping) {
+		list_del(&area->mapping);
+		iopt_free_area(area);
+		cond_resched();
+	}
+	iopt_mapping_init(m);
+}
+
+/**
+ * iopt_mapping_user() - a mapping of user memory (IOMMU_IOAS_MAP)
+ * @m: the mapping to fill
+ * @uptr: user address of the first byte, in the calling process
+ * @length: bytes
+ * @writable: devices will be allowed to write
+ * @account_mm: charge pins to the process rather than its user
+ *
+ * Nothing is pinned yet: the memory is pinned only once an IOAS with page
+ * tables maps it.
+ *
+ * Return: 0; -EINVAL for no length or one too large to describe;
+ * -EOVERFLOW for a range that wraps; -ENOMEM. @m is empty on error.
+ */
+int iopt_mapping_user(struct iopt_mapping *m, unsigned long uptr, u64 length,
+		      bool writable, bool account_mm)
+{
+	struct iopt_pages *pages;
+
+	iopt_mapping_init(m);
+	if (!length || length > SIZE_MAX - PAGE_SIZE)
+		return -EINVAL;
+	pages = iopt_pages_create(uptr, length, writable, account_mm);
+	if (IS_ERR(pages))
+		return PTR_ERR(pages);
+	return iopt_mapping_add(m, pages, uptr & ~PAGE_MASK, length);
+}
+
+/*
+ * Walk the back to back live areas covering [start, last] of @iopt, whose
+ * iova_rwsem is held, calling @fn for the part of each in the range.
+ * Return: 0, -ENOENT if the range has a gap or an area that is not live
+ * yet, or what @fn returned.
+ */
+static int iopt_walk_range(struct iopt *iopt, u64 start, u64 last,
+			   int (*fn)(struct iopt_mapping *m,
+				     struct iopt_area *area, u64 pos, u64 to),
+			   struct iopt_mapping *m)
+{
+	struct iopt_area *area;
+	u64 pos = start, to;
+	int rc;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+	for (area = iopt_area_first(iopt, start, last); area;
+	     area = iopt_area_next(area, start, last)) {
+		if (area->node.start > pos || !area->live)
+			return -ENOENT;
+		to = min(last, area->node.last);
+		rc = fn(m, area, pos, to);
+		if (rc)
+			return rc;
+		if (to == last)
+			return 0;
+		pos = to + 1;
+		cond_resched();
+	}
+	return -ENOENT;
+}
+
+static int iopt_count_area(struct iopt_mapping *m, struct iopt_area *area,
+			   u64 pos, u64 to)
+{
+	m->count++;
+	return 0;
+}
+
+static int iopt_copy_area(struct iopt_mapping *m, struct iopt_area *area,
+			  u64 pos, u64 to)
+{
+	iopt_pages_get(area->pages);
+	return iopt_mapping_add(m, area->pages,
+				area->pages_offset + (pos - area->node.start),
+				to - pos + 1);
+}
+
+/**
+ * iopt_mapping_copy() - a mapping of the memory behind IOVAs (IOMMU_IOAS_COPY)
+ * @m: the mapping to fill
+ * @src: the IOVA space the memory is mapped in
+ * @start: first IOVA; any byte range fully covered by back to back
+ *	mappings will do
+ * @length: bytes
+ * @dst: the IOVA space the mapping is for, or NULL to check the source
+ *	range only and leave @m empty (for a caller that reports a missing
+ *	destination after the source's errors)
+ *
+ * One area for each mapping the range meets, sharing its pages: nothing
+ * is pinned or charged twice. The range is checked and its mappings
+ * counted before any area is made, so a copy that cannot go ahead costs
+ * no allocation; then the areas are made one by one, and no allocation is
+ * sized by how many there are.
+ *
+ * Return: 0; -EINVAL for no length; -EOVERFLOW for a range that wraps;
+ * -ENOENT if part of the range is not mapped (or is being mapped);
+ * -ENOSPC if @dst has no room for that many more areas (it is checked
+ * again when they go in); -ENOMEM. @m is empty on error.
+ */
+int iopt_mapping_copy(struct iopt_mapping *m, struct iopt *src, u64 start,
+		      u64 length, struct iopt *dst)
+{
+	unsigned long limit = iopt_area_limit(), used;
+	u64 last;
+	int rc;
+
+	iopt_mapping_init(m);
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(start, length - 1, &last))
+		return -EOVERFLOW;
+
+	down_read(&src->iova_rwsem);
+	rc = iopt_walk_range(src, start, last, iopt_count_area, m);
+	if (rc || !dst)
+		goto out_unlock;
+	/* @dst may be @src, whose lock is held: a racy look is enough. */
+	used = READ_ONCE(dst->nareas);
+	if (m->count > limit || used > limit - m->count) {
+		rc = -ENOSPC;
+		goto out_unlock;
+	}
+	m->count = 0;
+	rc = iopt_walk_range(src, start, last, iopt_copy_area, m);
+out_unlock:
+	up_read(&src->iova_rwsem);
+	if (rc || !dst)
+		iopt_mapping_release(m);
+	return rc;
+}
+
+/*
+ * Insert the areas of @m into @iopt from @iova on, not yet live; they stay
+ * on @m's list, which only this map walks, until they are live. This is
+ * the one place areas enter an IOVA space, so it keeps the invariants: the
+ * area limit, and every area's IOVA, length and offset in its first page
+ * aligned to the IOVA space's alignment.
+ */
+static int iopt_insert_areas(struct iopt *iopt, struct iopt_mapping *m,
+			     u64 iova, int prot)
+{
+	unsigned long align = iopt->iova_alignment;
+	struct iopt_area *area;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	if (m->count > iopt_area_limit() ||
+	    iopt->nareas > iopt_area_limit() - m->count)
+		return -ENOSPC;
+	list_for_each_entry(area, &m->areas, mapping) {
+		if ((prot & IOB_PT_WRITE) && !area->pages->writable)
+			return -EPERM;
+		if (((iova + area->node.start) | iopt_area_length(area) |
+		     iopt_area_page_offset(area)) & (align - 1))
+			return -EINVAL;
+	}
+	list_for_each_entry(area, &m->areas, mapping) {
+		area->node.start += iova;
+		area->node.last += iova;
+		area->prot = prot;
+		iopt_itree_insert(&area->node, &iopt->areas);
+		cond_resched();
+	}
+	WRITE_ONCE(iopt->nareas, iopt->nareas + m->count);
+	return 0;
+}
+
+/*
+ * Take out the areas of a map in progress: they are not live, so no
+ * unmap, copy or access can have touched them.
+ */
+static void iopt_map_abort(struct iopt *iopt, struct iopt_mapping *m)
+{
+	struct iopt_area *area, *next;
+
+	lockdep_assert_held(&iopt->pts_rwsem);
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	list_for_each_entry_safe(area, next, &m->areas, mapping) {
+		list_del(&area->mapping);
+		iopt_unfill_area(iopt, area);
+		iopt_remove_area(iopt, area);
+		iopt_free_area(area);
+		cond_resched();
+	}
+	iopt_mapping_init(m);
+}
+
+/**
+ * iopt_map() - map a mapping into an IOVA space
+ * @iopt: the IOVA space
+ * @m: from iopt_mapping_user() or iopt_mapping_copy(); its areas move into
+ *	@iopt, or are freed if the map fails after they did
+ * @iova: in: the IOVA if @fixed; out: where the mapping went
+ * @prot: IOB_PT_READ and/or IOB_PT_WRITE
+ * @fixed: map exactly at *@iova
+ * @confirm: if not NULL, called with @arg and the IOVA, with no lock held,
+ *	once the mapping is in every page table and before anything else can
+ *	see it; an error from it undoes the map exactly and is returned
+ * @arg: for @confirm
+ *
+ * The IOVA range is first reserved with areas that are not live: unmaps
+ * of it get EBUSY and copies and accesses do not see it. Only when the
+ * areas are filled, and @confirm agreed, do they go live, so a map that
+ * fails at any step removes exactly what it made and nothing else.
+ *
+ * Return: 0; -EINVAL for a length, IOVA or memory not aligned to the IOVA
+ * space's alignment, or an IOVA in a reserved range; -EEXIST if a mapping
+ * is in the way; -ENOSPC if no IOVA fits or the IOVA space would hold too
+ * many areas; -EPERM for a writeable mapping of memory that is not;
+ * -EOVERFLOW; what pinning and page tables report; what @confirm returns.
+ */
+int iopt_map(struct iopt *iopt, struct iopt_mapping *m, u64 *iova,
+	     int prot, bool fixed, int (*confirm)(void *arg, u64 iova),
+	     void *arg)
+{
+	struct iopt_area *area, *next;
+	int rc;
+
+	area = list_first_entry_or_null(&m->areas, struct iopt_area, mapping);
+	if (WARN_ON_ONCE(!area))
+		return -EINVAL;
+	down_read(&iopt->pts_rwsem);
+	down_write(&iopt->iova_rwsem);
+	rc = -EINVAL;
+	if (m->length & (iopt->iova_alignment - 1))
+		goto out_unlock;
+	if (fixed)
+		rc = iopt_check_iova(iopt, *iova, m->length);
+	else
+		rc = iopt_alloc_iova(iopt, iova,
+				     area->pages->uaddr + area->pages_offset,
+				     m->length);
+	if (!rc)
+		rc = iopt_insert_areas(iopt, m, *iova, prot);
+	if (rc)
+		goto out_unlock;
+	up_write(&iopt->iova_rwsem);
+
+	/* Pinning and page tables take their time: the areas are ours. */
+	if (iopt->npts) {
+		list_for_each_entry(area, &m->areas, mapping) {
+			rc = iopt_fill_area(iopt, area);
+			if (rc)
+				goto out_abort;
+		}
+	}
+	up_read(&iopt->pts_rwsem);
+
+	if (confirm) {
+		rc = confirm(arg, *iova);
+		if (rc) {
+			down_read(&iopt->pts_rwsem);
+			goto out_abort;
+		}
+	}
+
+	down_write(&iopt->iova_rwsem);
+	list_for_each_entry_safe(area, next, &m->areas, mapping) {
+		list_del(&area->mapping);
+		area->live = true;
+		cond_resched();
+	}
+	up_write(&iopt->iova_rwsem);
+	iopt_mapping_init(m);
+	return 0;
+
+out_abort:
+	down_write(&iopt->iova_rwsem);
+	iopt_map_abort(iopt, m);
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+	up_read(&iopt->pts_rwsem);
+	return rc;
+}
+
+/* How many times an unmap asks accesses to unpin before it gives up. */
+#define IOPT_UNMAP_TRIES 8
+
+/* Take back the marks an unmap put on the areas of [start, last]. */
+static void iopt_unmark(struct iopt *iopt, u64 start, u64 last,
+			const void *me)
+{
+	struct iopt_area *area;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	for (area = iopt_area_first(iopt, start, last); area;
+	     area = iopt_area_next(area, start, last))
+		if (area->unmapper == me)
+			area->unmapper = NULL;
+}
+
+/*
+ * Check that an unmap of [start, last] can go ahead; then mark its areas
+ * so that accesses stop pinning there, and find the span of those
+ * accesses still hold pinned: *@pinned_first to *@pinned_last, if any.
+ */
+static int iopt_unmap_prepare(struct iopt *iopt, u64 start, u64 last,
+			      const void *me, u64 *pinned_first,
+			      u64 *pinned_last)
+{
+	struct iopt_area *area;
+	bool pinned = false;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	for (area = iopt_area_first(iopt, start, last); area;
+	     area = iopt_area_next(area, start, last)) {
+		if (!area->live || (area->unmapper && area->unmapper != me))
+			return -EBUSY;
+		if (area->node.start < start || area->node.last > last)
+			return -ENOENT;
+	}
+	for (area = iopt_area_first(iopt, start, last); area;
+	     area = iopt_area_next(area, start, last)) {
+		area->unmapper = me;
+		if (!atomic_read(&area->access_pins))
+			continue;
+		if (!pinned)
+			*pinned_first = area->node.start;
+		*pinned_last = area->node.last;
+		pinned = true;
+	}
+	return pinned ? -EAGAIN : 0;
+}
+
+/**
+ * iopt_unmap() - IOMMU_IOAS_UNMAP: remove every mapping inside a range
+ * @iopt: the IOVA space
+ * @start: first IOVA
+ * @last: last IOVA
+ * @unmapped: set to the bytes unmapped
+ *
+ * All or nothing: the range is checked before anything is removed. If
+ * in-kernel accesses hold pages of the range pinned, the areas are first
+ * closed to new pins, the accesses are told (with no lock held) and must
+ * unpin; an access that does not is asked again a few times, with short
+ * sleeps in between, and then the unmap gives up.
+ *
+ * Return: 0; -ENOENT if a mapping is only partly inside the range, or if
+ * nothing is mapped there (unless the range is everything); -EBUSY if a
+ * map or unmap of the range is in flight; -EDEADLOCK if an access kept
+ * its pins. Nothing is unmapped on error.
+ */
+int iopt_unmap(struct iopt *iopt, u64 start, u64 last, u64 *unmapped)
+{
+	unsigned int tries = 0;
+	u64 total = 0, pfirst, plast;
+	struct iopt_area *area;
+	/* Any address unique to this call tells its marks from others'. */
+	const void *me = &tries;
+	int rc;
+
+again:
+	down_read(&iopt->pts_rwsem);
+	down_write(&iopt->iova_rwsem);
+	rc = iopt_unmap_prepare(iopt, start, last, me, &pfirst, &plast);
+	if (rc == -EAGAIN && tries == IOPT_UNMAP_TRIES) {
+		pr_warn_ratelimited("iobroker: an access kept IOVAs %#llx-%#llx pinned; unmap fails with EDEADLOCK\n",
+				    pfirst, plast);
+		rc = -EDEADLOCK;
+	}
+	if (rc == -EAGAIN) {
+		up_write(&iopt->iova_rwsem);
+		up_read(&iopt->pts_rwsem);
+		if (tries)
+			usleep_range(tries * USEC_PER_MSEC,
+				     2 * tries * USEC_PER_MSEC);
+		tries++;
+		iopt_notify_unmap(iopt, pfirst, plast);
+		goto again;
+	}
+	if (rc)
+		iopt_unmark(iopt, start, last, me);
+	while (!rc && (area = iopt_area_first(iopt, start, last))) {
+		iopt_unfill_area(iopt, area);
+		iopt_remove_area(iopt, area);
+		total += iopt_area_length(area);
+		iopt_free_area(area);
+		cond_resched();
+	}
+	up_write(&iopt->iova_rwsem);
+	up_read(&iopt->pts_rwsem);
+	if (!rc && !total && !(start == 0 && last == U64_MAX))
+		rc = -ENOENT;
+	*unmapped = total;
+	return rc;
+}
+EXPORT_SYMBOL_IOB_TEST(iopt_unmap);

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iobroker IO page tables: what the files of iopt/ share with each other
+ * and nobody else. iova.c is at the bottom (the IOVA space), area.c uses
+ * it (mappings), io_pagetable.c uses both (page tables coming and going);
+ * access.c sits beside area.c, which tells it of unmaps.
+ */
+#ifndef IOBROKER_IOPT_INTERNAL_H
+#define IOBROKER_IOPT_INTERNAL_H
+
+#include <linux/mm.h>
+#include <linux/types.h>
+
+#include "io_pagetable.h"
+
+struct iob_pt;
+
+/* The offset of an area's first byte in its first page. */
+static inline unsigned long iopt_area_page_offset(struct iopt_area *area)
+{
+	return area->pages_offset & ~PAGE_MASK;
+}
+
+/* iova.c, all with iova_rwsem held for writing */
+int iopt_alloc_iova(struct iopt *iopt, u64 *iova, unsigned long uptr,
+		    u64 length);
+int iopt_check_iova(struct iopt *iopt, u64 iova, u64 length);
+int iopt_reserve_outside(struct iopt *iopt, struct iob_pt *pt);
+void iopt_unreserve(struct iopt *iopt, const void *owner);
+void iopt_free_reserved(struct iopt *iopt);
+
+/* area.c */
+int iopt_pin_area(struct iopt_area *area);
+int iopt_map_area(struct iopt_area *area, struct iob_pt *pt, bool large_pages);
+void iopt_unfill_area(struct iopt *iopt, struct iopt_area *area);
+
+#endif
