@@ -5,7 +5,8 @@
 #   checkpatch.pl --strict on every C file of the project
 #   sparse (C=2) and W=1 on a full build of both modules, and W=1 on a
 #   production build (no test exports, no test module)
-#   kernel-doc -Wall on the kernel code and the uapi headers
+#   the layers: calls and includes only downward, no circle
+#   kernel-doc -Wall on every folder of kernel code and the uapi headers
 #   every uapi header compiles on its own as C90
 # Exits non-zero if any check fails.
 set -u
@@ -61,9 +62,18 @@ do_production_w1() {
 	[ -f "$tmp/src/iobroker.ko" ] && [ ! -f "$tmp/src/iobroker_test.ko" ]
 }
 
+# Every folder of kernel code, and the uapi headers.
 do_kernel_doc() {
 	cd "$top" && "$ksrc/scripts/kernel-doc" -none -Wall \
-		iommufd/*.c iommufd/*.h uapi/iobroker/*.h selftests/kmod/*.c
+		module.c common/*.[ch] devices/*.[ch] include/iobroker/*.h \
+		iommufd/*.[ch] iopt/*.[ch] ppc_tce/*.[ch] ptdrv/*.h \
+		samples/*.c selftests/kmod/*.c uapi/iobroker/*.h
+}
+
+# Calls and includes go down the layers, never in a circle, in the
+# objects of the production build above (docs/architecture.rst).
+do_layers() {
+	python3 "$rig/layers.py" "$top" "$tmp/src" "${cross}nm"
 }
 
 do_uapi_c90() {
@@ -75,10 +85,11 @@ do_uapi_c90() {
 
 echo "@@iob:begin tap lint"
 echo "TAP version 13"
-echo "1..5"
+echo "1..6"
 check checkpatch do_checkpatch
 check sparse_and_w1 do_sparse_w1
 check production_w1 do_production_w1
+check layers do_layers
 check kernel_doc do_kernel_doc
 check uapi_headers_c90 do_uapi_c90
 echo "@@iob:end lint exit=$failed"
