@@ -6,14 +6,18 @@
 # again and again; a machine that has everything only gets checked.
 set -eu
 
+here=$(cd "$(dirname "$0")" && pwd)
 cache=${IOBROKER_CACHE:-${HOME:-/root}/.cache/iobroker}
+# The pinned versions: LINUX_SOURCE_VERSION, QEMU_VERSION, BUSYBOX_VERSION.
+. "$here/inputs"
 
-# Host tools, the kernel source, the ppc64le cross toolchain and QEMU.
+# Host tools, the kernel source, the ppc64le cross toolchain and QEMU;
+# the kernel source and QEMU at the versions selftests/rig/inputs pins.
 pkgs="make gcc libc6-dev bc bison flex cpio xz-utils kmod perl python3
       libelf-dev libssl-dev sparse
-      linux-source-6.12
+      linux-source-6.12=$LINUX_SOURCE_VERSION
       gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross
-      qemu-system-ppc"
+      qemu-system-ppc=$QEMU_VERSION"
 
 log() { printf '[deps] %s\n' "$*" >&2; }
 
@@ -28,10 +32,17 @@ apt_update() {
 	log "apt-get update kept failing; continuing with the indexes we have"
 }
 
+# A package is missing if it is not installed, or not at its pinned version.
 missing=
 for p in $pkgs; do
-	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-	[ "$st" = "install ok installed" ] || missing="$missing $p"
+	name=${p%%=*}
+	st=$(dpkg-query -W -f='${Status} ${Version}' "$name" 2>/dev/null ||
+	     true)
+	case $p in
+	*=*) want="install ok installed ${p#*=}" ;;
+	*) want="install ok installed ${st##* }" ;;
+	esac
+	[ "$st" = "$want" ] || missing="$missing $p"
 done
 
 sudo=
@@ -41,14 +52,19 @@ if [ -n "$missing" ]; then
 	log "installing:$missing"
 	apt_update
 	updated=1
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-		--no-install-recommends $missing >&2
+	if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+		--no-install-recommends --allow-downgrades $missing >&2; then
+		log "could not install:$missing"
+		log "if the archive no longer has a pinned version, bump selftests/rig/inputs"
+		exit 1
+	fi
 fi
 
 # busybox for the guest comes from Debian's ppc64el port. It is only
 # downloaded and unpacked into the cache, never installed on this host.
 bb=$cache/busybox/bin/busybox
-if [ ! -x "$bb" ]; then
+if [ ! -x "$bb" ] ||
+   [ "$(cat "$cache/busybox/version" 2>/dev/null)" != "$BUSYBOX_VERSION" ]; then
 	if ! dpkg --print-foreign-architectures | grep -qx ppc64el; then
 		log "adding ppc64el as a foreign architecture"
 		$sudo dpkg --add-architecture ppc64el
@@ -56,11 +72,21 @@ if [ ! -x "$bb" ]; then
 	fi
 	[ -n "$updated" ] || apt_update
 	tmp=$(mktemp -d)
-	(cd "$tmp" && $sudo apt-get download -qq -o APT::Sandbox::User=root \
-		busybox-static:ppc64el >&2)
+	if ! (cd "$tmp" && $sudo apt-get download -qq \
+		-o APT::Sandbox::User=root \
+		"busybox-static:ppc64el=$BUSYBOX_VERSION" >&2); then
+		log "busybox-static:ppc64el $BUSYBOX_VERSION is not in the archive; bump selftests/rig/inputs"
+		exit 1
+	fi
+	rm -rf "$cache/busybox.tmp"
 	mkdir -p "$cache/busybox.tmp"
 	dpkg-deb -x "$tmp"/busybox-static_*_ppc64el.deb "$cache/busybox.tmp"
+	dpkg-deb -f "$tmp"/busybox-static_*_ppc64el.deb Version \
+		>"$cache/busybox.tmp/version"
 	rm -rf "$tmp" "$cache/busybox"
 	mv "$cache/busybox.tmp" "$cache/busybox"
 	log "guest busybox: $bb"
 fi
+
+# Whatever was there before, what the rig uses now must be the pins.
+"$here/inputs.sh" check

@@ -23,6 +23,8 @@ log() { printf '[kernel] %s\n' "$*" >&2; }
 
 [ $# -ge 1 ] || { echo "usage: $0 FLAVOUR..." >&2; exit 2; }
 [ -f "$tarball" ] || { log "$tarball missing (run make deps)"; exit 1; }
+# Only the pinned source, checked to the byte (selftests/rig/inputs).
+"$here/inputs.sh" check
 
 mkdir -p "$cache"
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)

@@ -107,6 +107,8 @@ END {
 		print "FAIL: " fails[i]
 	if (failed > 60)
 		print "FAIL: ... and " failed - 60 " more"
+	if (inputs != "")
+		print inputs
 	print passed " passed, " failed " failed"
 	exit failed ? 1 : 0
 }

@@ -203,8 +203,9 @@ run_debug() {
 	else
 		boot "$run" "$kb" "${TIMEOUT:-$((${FUZZ_SECS:-600} + 3900))}" 1
 	fi
-	awk -v qemu_status=$qstatus -f "$rig/report.awk" \
-		$lintlog "$run/results.log" "$run/console.log"
+	awk -v qemu_status=$qstatus -v inputs="$("$rig/inputs.sh" describe)" \
+		-f "$rig/report.awk" $lintlog "$run/results.log" \
+		"$run/console.log"
 }
 
 # Benchmarks: the same binary on iobroker's kernel and on the reference.
@@ -233,8 +234,11 @@ run_bench() {
 			"$run/results.log" "$run/console.log" >"$run/verdict" ||
 			{ cat "$run/verdict"; exit 1; }
 	done
-	awk -f "$rig/bench.awk" "$out/bench-iobroker/results.log" \
-		"$out/bench-upstream/results.log" | tee "$out/bench-report.txt"
+	{
+		awk -f "$rig/bench.awk" "$out/bench-iobroker/results.log" \
+			"$out/bench-upstream/results.log"
+		"$rig/inputs.sh" describe
+	} | tee "$out/bench-report.txt"
 }
 
 case $mode in
