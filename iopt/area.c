@@ -34,8 +34,10 @@ int iopt_map_area(struct iopt_area *area, struct iob_pt *pt, bool large_pages)
 	struct iopt_pages *pages = area->pages;
 	u64 pos = area->pages_offset, end = pos + iopt_area_length(area);
 	u64 call_iova = area->node.start, done = 0, batch_len = 0;
+	const unsigned long *frame = NULL;
 	unsigned int nsegs = 0, max_segs;
 	struct iob_pt_seg *segs;
+	unsigned long left = 0;
 	int rc = 0;
 
 	max_segs = clamp_t(size_t, iopt_temp_bytes() / sizeof(*segs), 1,
@@ -44,11 +46,18 @@ int iopt_map_area(struct iopt_area *area, struct iob_pt *pt, bool large_pages)
 	if (!segs)
 		return -ENOMEM;
 
+	/* One page a step, so the frames are read in order. */
 	while (pos < end) {
 		unsigned long in_page = pos & ~PAGE_MASK;
 		u64 len = min_t(u64, PAGE_SIZE - in_page, end - pos);
-		phys_addr_t pa = PFN_PHYS(pages->pfns[pos >> PAGE_SHIFT]) +
-				 in_page;
+		phys_addr_t pa;
+
+		if (!left)
+			frame = iopt_pages_frames(pages, pos >> PAGE_SHIFT,
+						  &left);
+		pa = PFN_PHYS(*frame) + in_page;
+		frame++;
+		left--;
 
 		if (large_pages && nsegs &&
 		    segs[nsegs - 1].paddr + segs[nsegs - 1].len == pa) {

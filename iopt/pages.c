@@ -11,10 +11,13 @@
  * of my interval no other interval covers", so a page shared by several
  * areas, IOASes or page tables is pinned and charged exactly once.
  *
- * The page frame numbers of pinned pages live in @pfns, which is the one
- * place the IO page table layer reads them from when it maps a page table,
- * and the one place they are unpinned from. Page tables are never read
- * back.
+ * The page frame numbers of pinned pages live in @frames, which is the
+ * one place the IO page table layer reads them from when it maps a page
+ * table, and the one place they are unpinned from. Page tables are never
+ * read back. @frames is sparse: chunks of IOPT_FRAME_CHUNK frames, each
+ * made when a page of it is first held and freed when no user holds a
+ * page of it any more, so what it costs follows what is pinned, not the
+ * length of the mapping.
  *
  * In-kernel accesses pin intervals of their own (struct iopt_pages_access),
  * which sit in @users like any other, and copy through iopt_pages_rw().
@@ -87,6 +90,7 @@ struct iopt_pages *iopt_pages_create(unsigned long uaddr, unsigned long length,
 	mutex_init(&pages->mutex);
 	pages->users = RB_ROOT_CACHED;
 	pages->accesses = RB_ROOT_CACHED;
+	xa_init_flags(&pages->frames, XA_FLAGS_ACCOUNT);
 	pages->uaddr = start;
 	pages->npages = (end - start) >> PAGE_SHIFT;
 	pages->writable = writable;
@@ -112,10 +116,11 @@ static void iopt_pages_release(struct kref *kref)
 	WARN_ON_ONCE(pages->npinned ||
 		     !RB_EMPTY_ROOT(&pages->users.rb_root) ||
 		     !RB_EMPTY_ROOT(&pages->accesses.rb_root));
+	WARN_ON_ONCE(!xa_empty(&pages->frames));
+	xa_destroy(&pages->frames);
 	put_task_struct(pages->source_task);
 	mmdrop(pages->source_mm);
 	free_uid(pages->source_user);
-	kvfree(pages->pfns);
 	mutex_destroy(&pages->mutex);
 	kfree(pages);
 }
@@ -129,22 +134,90 @@ void iopt_pages_put(struct iopt_pages *pages)
 	kref_put(&pages->kref, iopt_pages_release);
 }
 
-/* Unpin [first, last], by runs of contiguous frames, dirtying them. */
-static void iopt_pages_unpin_span(struct iopt_pages *pages, unsigned long first,
-				  unsigned long last)
+/* --- the frames of pinned pages ------------------------------------------ */
+
+/* The chunk holding the frame of page @index, or NULL if none was made. */
+static unsigned long *iopt_frames_chunk(struct iopt_pages *pages,
+					unsigned long index)
 {
-	unsigned long i = first;
+	return xa_load(&pages->frames, index >> IOPT_FRAME_CHUNK_SHIFT);
+}
 
-	while (i <= last) {
-		unsigned long run = 1;
+/*
+ * Free the chunks of [first, last] that no user holds a page of any more.
+ * Called under @pages->mutex once the users are as they will stay.
+ */
+static void iopt_frames_trim(struct iopt_pages *pages, unsigned long first,
+			     unsigned long last)
+{
+	unsigned long c, cfirst, clast;
 
-		while (i + run <= last &&
-		       pages->pfns[i + run] == pages->pfns[i] + run)
-			run++;
-		unpin_user_page_range_dirty_lock(pfn_to_page(pages->pfns[i]),
-						 run, pages->writable);
-		i += run;
+	lockdep_assert_held(&pages->mutex);
+	for (c = first >> IOPT_FRAME_CHUNK_SHIFT;
+	     c <= last >> IOPT_FRAME_CHUNK_SHIFT; c++) {
+		cfirst = c << IOPT_FRAME_CHUNK_SHIFT;
+		clast = min(cfirst + IOPT_FRAME_CHUNK - 1, pages->npages - 1);
+		if (!iopt_itree_iter_first(&pages->users, cfirst, clast))
+			kfree(xa_erase(&pages->frames, c));
 	}
+}
+
+/*
+ * Make the chunks [first, last] needs, each a page of memory however long
+ * the mapping is. On failure what this made again goes.
+ */
+static int iopt_frames_prepare(struct iopt_pages *pages, unsigned long first,
+			       unsigned long last)
+{
+	unsigned long c, *chunk;
+	int rc;
+
+	lockdep_assert_held(&pages->mutex);
+	for (c = first >> IOPT_FRAME_CHUNK_SHIFT;
+	     c <= last >> IOPT_FRAME_CHUNK_SHIFT; c++) {
+		if (xa_load(&pages->frames, c))
+			continue;
+		chunk = kmalloc_array(IOPT_FRAME_CHUNK, sizeof(*chunk),
+				      GFP_KERNEL_ACCOUNT);
+		if (!chunk)
+			goto err_trim;
+		rc = xa_err(xa_store(&pages->frames, c, chunk,
+				     GFP_KERNEL_ACCOUNT));
+		if (rc) {
+			kfree(chunk);
+			goto err_trim;
+		}
+	}
+	return 0;
+
+err_trim:
+	iopt_frames_trim(pages, first, last);
+	return -ENOMEM;
+}
+
+/* Unpin [first, last], by runs of contiguous frames, dirtying them. */
+static void iopt_pages_unpin_span(struct iopt_pages *pages,
+				  unsigned long first, unsigned long last)
+{
+	unsigned long i, n = 0, start = 0, run = 0;
+	const unsigned long *frame = NULL;
+
+	for (i = first; i <= last; i++, frame++, n--) {
+		if (!n)
+			frame = iopt_pages_frames(pages, i, &n);
+		if (run && *frame == start + run) {
+			run++;
+			continue;
+		}
+		if (run)
+			unpin_user_page_range_dirty_lock(pfn_to_page(start),
+							 run, pages->writable);
+		start = *frame;
+		run = 1;
+	}
+	if (run)
+		unpin_user_page_range_dirty_lock(pfn_to_page(start), run,
+						 pages->writable);
 }
 
 /**
@@ -166,10 +239,10 @@ static unsigned long iopt_pages_batch(void)
 	return max_t(size_t, iopt_temp_bytes() / sizeof(struct page *), 1);
 }
 
-/* Pin pages [first, last] into @pfns; nothing is left pinned on error. */
+/* Pin pages [first, last] into @frames; nothing is left pinned on error. */
 static int iopt_pages_pin_span(struct iopt_pages *pages, unsigned long first,
 			       unsigned long last, struct page **buf,
-			      unsigned long bufn)
+			       unsigned long bufn)
 {
 	unsigned int gup = FOLL_LONGTERM | (pages->writable ? FOLL_WRITE : 0);
 	struct mm_struct *mm = pages->source_mm;
@@ -201,8 +274,12 @@ static int iopt_pages_pin_span(struct iopt_pages *pages, unsigned long first,
 			rc = got ? got : -EFAULT;
 			break;
 		}
-		for (i = 0; i < got; i++)
-			pages->pfns[first + done + i] = page_to_pfn(buf[i]);
+		for (i = 0; i < got; i++) {
+			unsigned long index = first + done + i;
+
+			iopt_frames_chunk(pages, index)[index &
+				(IOPT_FRAME_CHUNK - 1)] = page_to_pfn(buf[i]);
+		}
 		done += got;
 	}
 	if (remote) {
@@ -276,22 +353,9 @@ static int iopt_pages_hold(struct iopt_pages *pages, struct iopt_itn *user,
 	buf = kmalloc_array(bufn, sizeof(*buf), GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	if (!pages->pfns) {
-		/*
-		 * One frame number per page of the whole range, which an IOAS
-		 * with no page table lets userspace make as large as it likes.
-		 */
-		if (pages->npages > INT_MAX / sizeof(*pages->pfns)) {
-			rc = -ENOMEM;
-			goto out_free;
-		}
-		pages->pfns = kvcalloc(pages->npages, sizeof(*pages->pfns),
-				       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-		if (!pages->pfns) {
-			rc = -ENOMEM;
-			goto out_free;
-		}
-	}
+	rc = iopt_frames_prepare(pages, first, last);
+	if (rc)
+		goto out_free;
 	while (pos <= last &&
 	       iopt_itree_first_hole(&pages->users, pos, last, &hs, &hl)) {
 		rc = iopt_pages_pin_hole(pages, hs, hl, buf, bufn);
@@ -299,6 +363,7 @@ static int iopt_pages_hold(struct iopt_pages *pages, struct iopt_itn *user,
 			/* The holes before this one are ours to give back. */
 			if (hs > first)
 				iopt_pages_unpin_holes(pages, first, hs - 1);
+			iopt_frames_trim(pages, first, last);
 			goto out_free;
 		}
 		pos = hl + 1;
@@ -307,10 +372,6 @@ static int iopt_pages_hold(struct iopt_pages *pages, struct iopt_itn *user,
 	user->last = last;
 	iopt_itree_insert(user, &pages->users);
 out_free:
-	if (!pages->npinned) {
-		kvfree(pages->pfns);
-		pages->pfns = NULL;
-	}
 	kfree(buf);
 	return rc;
 }
@@ -322,10 +383,7 @@ static void iopt_pages_release_user(struct iopt_pages *pages,
 	lockdep_assert_held(&pages->mutex);
 	iopt_itree_remove(user, &pages->users);
 	iopt_pages_unpin_holes(pages, user->start, user->last);
-	if (!pages->npinned) {
-		kvfree(pages->pfns);
-		pages->pfns = NULL;
-	}
+	iopt_frames_trim(pages, user->start, user->last);
 }
 
 /**
@@ -336,7 +394,7 @@ static void iopt_pages_release_user(struct iopt_pages *pages,
  * @last: last page index, inclusive
  *
  * Pins and charges the pages no other user holds. On return the frames of
- * the whole interval are in @pages->pfns and stay there until the user is
+ * the whole interval are in @pages->frames and stay there until the user is
  * removed.
  *
  * Return: 0; -ENOMEM when over RLIMIT_MEMLOCK or out of memory; -EFAULT
@@ -416,8 +474,9 @@ iopt_pages_access_find(struct iopt_pages *pages, unsigned long first,
 int iopt_pages_access_pin(struct iopt_pages *pages, unsigned long first,
 			  unsigned long last, struct page **out)
 {
+	const unsigned long *frame = NULL;
 	struct iopt_pages_access *pa;
-	unsigned long i;
+	unsigned long i, n = 0;
 	int rc = 0;
 
 	mutex_lock(&pages->mutex);
@@ -440,8 +499,11 @@ int iopt_pages_access_pin(struct iopt_pages *pages, unsigned long first,
 		iopt_itree_insert(&pa->key, &pages->accesses);
 		pa->refs = 1;
 	}
-	for (i = first; i <= last; i++)
-		*out++ = pfn_to_page(pages->pfns[i]);
+	for (i = first; i <= last; i++, frame++, n--) {
+		if (!n)
+			frame = iopt_pages_frames(pages, i, &n);
+		*out++ = pfn_to_page(*frame);
+	}
 out_unlock:
 	mutex_unlock(&pages->mutex);
 	return rc;
@@ -515,7 +577,7 @@ static int iopt_pages_rw_slow(struct iopt_pages *pages, unsigned long offset,
 			      void *data, unsigned long length, bool write)
 {
 	unsigned long index = offset >> PAGE_SHIFT;
-	unsigned long in_page = offset & ~PAGE_MASK;
+	unsigned long in_page = offset & ~PAGE_MASK, held;
 	int rc = 0;
 
 	mutex_lock(&pages->mutex);
@@ -531,7 +593,8 @@ static int iopt_pages_rw_slow(struct iopt_pages *pages, unsigned long offset,
 			if (rc)
 				break;
 		} else {
-			page = pfn_to_page(pages->pfns[index]);
+			page = pfn_to_page(*iopt_pages_frames(pages, index,
+							      &held));
 		}
 		kaddr = kmap_local_page(page);
 		if (write)

@@ -5,11 +5,13 @@
 #ifndef IOBROKER_PAGES_H
 #define IOBROKER_PAGES_H
 
+#include <linux/bits.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/rbtree.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 #include "itree.h"
 
@@ -27,7 +29,7 @@ enum iopt_pages_account {
 /**
  * struct iopt_pages - a page-aligned range of one process's memory
  * @kref: held by every area mapping part of the range, in any IOAS
- * @mutex: protects @users, @accesses, @npinned and @pfns
+ * @mutex: protects @users, @accesses, @npinned and the chunks of @frames
  * @source_task: the mapping process (its group leader); its RLIMIT_MEMLOCK
  *	applies
  * @source_mm: its address space, where pages are pinned from
@@ -42,15 +44,17 @@ enum iopt_pages_account {
  * @accesses: the &struct iopt_pages_access of in-kernel accesses, by their
  *	exact interval
  * @npinned: pages pinned, and charged, right now
- * @pfns: the page frame of every pinned page, indexed like the range;
- *	allocated while anything is pinned
+ * @frames: the page frame of every pinned page, in chunks of
+ *	IOPT_FRAME_CHUNK by the index of the chunk; a chunk exists while a
+ *	user holds a page of it, and its frames of held pages stay put until
+ *	their users let go (see iopt_pages_frames())
  *
  * Each page is pinned and charged once however many users, areas, IOASes
  * and page tables use it; that is what makes IOMMU_IOAS_COPY free.
  */
 struct iopt_pages {
 	struct kref kref;
-	struct mutex mutex;	/* users, accesses, npinned, pfns */
+	struct mutex mutex;	/* users, accesses, npinned, frames */
 	struct task_struct *source_task;
 	struct mm_struct *source_mm;
 	struct user_struct *source_user;
@@ -61,8 +65,41 @@ struct iopt_pages {
 	struct rb_root_cached users;
 	struct rb_root_cached accesses;
 	unsigned long npinned;
-	unsigned long *pfns;
+	struct xarray frames;
 };
+
+/*
+ * Frames are kept in chunks of a page of memory: 512 frames, which cover
+ * 32 MiB of 64 KiB pages or 2 MiB of 4 KiB ones.
+ */
+#define IOPT_FRAME_CHUNK_SHIFT	9
+#define IOPT_FRAME_CHUNK	BIT(IOPT_FRAME_CHUNK_SHIFT)
+
+/**
+ * iopt_pages_frames() - the frames of held pages from a page on
+ * @pages: the pages
+ * @index: a page the caller holds pinned, through a user of its own, or
+ *	under @pages->mutex
+ * @n: set to the number of frames from @index to the end of its chunk
+ *
+ * Walkers of a run of held pages call this again every @n pages. Needs no
+ * lock: a held page's chunk does not go away, and the chunk index is read
+ * under RCU.
+ *
+ * Return: the frame of @index, followed in memory by those of the next
+ * @n - 1 pages.
+ */
+static inline const unsigned long *iopt_pages_frames(struct iopt_pages *pages,
+						     unsigned long index,
+						     unsigned long *n)
+{
+	unsigned long *chunk = xa_load(&pages->frames,
+				       index >> IOPT_FRAME_CHUNK_SHIFT);
+	unsigned long at = index & (IOPT_FRAME_CHUNK - 1);
+
+	*n = IOPT_FRAME_CHUNK - at;
+	return chunk + at;
+}
 
 struct iopt_pages *iopt_pages_create(unsigned long uaddr, unsigned long length,
 				     bool writable, bool account_mm);

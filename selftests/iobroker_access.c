@@ -1461,32 +1461,46 @@ TEST_F(access, rw_paths_after_remap)
  * Regression (found by iobroker_fuzz): an IOAS with no page table records
  * a mapping of any length, and pinning one page of a huge one asked for a
  * frame array of the whole of it, beyond what kvcalloc() takes, which
- * warned. It is ENOMEM now; no page table's window is that large, so a
- * device cannot attach (EADDRINUSE); the huge mapping still unmaps. A
- * temporary-memory limit far above the default is capped rather than
- * turned into giant allocations.
+ * warned. Frames are kept in chunks now, made for what is pinned: the
+ * first and the last page of a 2^44-byte mapping pin at the cost of a
+ * chunk each, and only those two pages are pinned. No page table's window
+ * is that large, so a device cannot attach (EADDRINUSE); the huge mapping
+ * still unmaps. A temporary-memory limit far above the default is capped
+ * rather than turned into giant allocations.
  */
-TEST_F(access, huge_mapping_pins_fail_cleanly)
+TEST_F(access, huge_mapping_pins_sparsely)
 {
-	const __u64 huge = 1ULL << 44, at = 1ULL << 45;
-	__u32 item, ioas;
+	const __u64 huge = 1ULL << 44;
+	__u32 first, last, ioas;
+	long pinned;
+	char *mem;
 	int afd;
 
+	mem = mmap(NULL, huge, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
 	if (self->stdev_id) {
 		/* With a page table the map itself pins, and fails. */
-		EXPECT_NE(0, iob_map_fixed(self->fd, self->ioas_id,
-					   (void *)(uintptr_t)at, huge, IOVA));
+		EXPECT_NE(0, iob_map_fixed(self->fd, self->ioas_id, mem, huge,
+					   IOVA));
+		munmap(mem, huge);
 		return;
 	}
-	ASSERT_EQ(0, iob_map_fixed(self->fd, self->ioas_id,
-				   (void *)(uintptr_t)at, huge, IOVA));
+	ASSERT_EQ(0, iob_map_fixed(self->fd, self->ioas_id, mem, huge, IOVA));
 	ASSERT_EQ(0, open_access(self->fd, self->ioas_id, PIN, &afd));
-	EXPECT_EQ(ENOMEM, iob_access_pages(self->fd, afd, IOVA, P, NULL, 0,
-					   &item));
+	pinned = module_pinned_pages();
+	EXPECT_EQ(0, iob_access_pages(self->fd, afd, IOVA, P, mem, 0, &first));
+	EXPECT_EQ(0, iob_access_pages(self->fd, afd, IOVA + huge - P, P,
+				      mem + huge - P, 0, &last));
+	EXPECT_EQ(pinned + 2, module_pinned_pages());
 	EXPECT_EQ(EADDRINUSE, iob_mock_domain(self->fd, self->ioas_id, NULL,
 					      NULL, NULL));
+	EXPECT_EQ(0, iob_destroy_access_pages(self->fd, afd, first));
+	EXPECT_EQ(0, iob_destroy_access_pages(self->fd, afd, last));
+	EXPECT_EQ(pinned, module_pinned_pages());
 	EXPECT_EQ(0, close_access(afd));
 	EXPECT_EQ(0, iob_unmap(self->fd, self->ioas_id, IOVA, huge, NULL));
+	munmap(mem, huge);
 
 	/* Batches no bigger than the cap: a normal map works. */
 	ASSERT_EQ(0, iob_set_temp_memory_limit(self->fd, UINT32_MAX));
