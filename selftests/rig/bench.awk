@@ -26,6 +26,9 @@ FNR == 1 { side++ }
 		order[n++] = key
 	}
 }
+/^B sparse / {
+	sparse[side] = $3
+}
 /^B kmem / {
 	key = $3 " " $4
 	kmem[side, key] = $5
@@ -97,6 +100,11 @@ END {
 		else
 			ratio = sprintf("%7s", "-")
 		printf "%-6s %-6s | %10d | %s | %s\n", k[1], k[2], kmem[1, korder[i]], up, ratio
+	}
+	if ((1 in sparse) || (2 in sparse)) {
+		printf "\nKernel memory for 1 page pinned in a 64 GiB mapping (KiB, free memory before and after an access pins it; no page table)\n"
+		printf "%-13s | %10s | %10s\n", "", "iobroker", "upstream"
+		printf "%-13s | %10s | %10s\n", "1 page pinned", (1 in sparse) ? sparse[1] : "n/a", (2 in sparse) ? sparse[2] : "n/a"
 	}
 	printf "\nReal TCE tables: edu maps and unmaps into the hypervisor's tables, iobroker (iobroker-pci) vs VFIO's\n"
 	printf "sPAPR TCE v2 container (vfio-pci) in the reference guest; same buffer, sizes and windows, two like-for-like\n"
