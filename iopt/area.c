@@ -528,27 +528,33 @@ static void iopt_unmark(struct iopt *iopt, u64 start, u64 last,
 }
 
 /*
- * Check that an unmap of [start, last] can go ahead; then mark its areas
- * so that accesses stop pinning there, and find the span of those
- * accesses still hold pinned: *@pinned_first to *@pinned_last, if any.
+ * Check that an unmap of [start, last] can go ahead, and list its areas on
+ * @doomed (through their mapping list, which a live area does not use);
+ * then mark them so that accesses stop pinning there, and find the span of
+ * those accesses still hold pinned: *@pinned_first to *@pinned_last, if
+ * any. The list means nothing unless this returns 0.
  */
 static int iopt_unmap_prepare(struct iopt *iopt, u64 start, u64 last,
-			      const void *me, u64 *pinned_first,
-			      u64 *pinned_last)
+			      const void *me, struct list_head *doomed,
+			      u64 *pinned_first, u64 *pinned_last)
 {
+	/* Without accesses nothing can pin: no mark is needed. */
+	bool mark = !xa_empty(&iopt->accesses);
 	struct iopt_area *area;
 	bool pinned = false;
 
 	lockdep_assert_held_write(&iopt->iova_rwsem);
+	INIT_LIST_HEAD(doomed);
+	/* On an error the caller takes back the marks made so far. */
 	for (area = iopt_area_first(iopt, start, last); area;
 	     area = iopt_area_next(area, start, last)) {
 		if (!area->live || (area->unmapper && area->unmapper != me))
 			return -EBUSY;
 		if (area->node.start < start || area->node.last > last)
 			return -ENOENT;
-	}
-	for (area = iopt_area_first(iopt, start, last); area;
-	     area = iopt_area_next(area, start, last)) {
+		list_add_tail(&area->mapping, doomed);
+		if (!mark)
+			continue;
 		area->unmapper = me;
 		if (!atomic_read(&area->access_pins))
 			continue;
@@ -582,15 +588,17 @@ int iopt_unmap(struct iopt *iopt, u64 start, u64 last, u64 *unmapped)
 {
 	unsigned int tries = 0;
 	u64 total = 0, pfirst, plast;
-	struct iopt_area *area;
+	struct iopt_area *area, *next;
 	/* Any address unique to this call tells its marks from others'. */
 	const void *me = &tries;
+	LIST_HEAD(doomed);
 	int rc;
 
 again:
 	down_read(&iopt->pts_rwsem);
 	down_write(&iopt->iova_rwsem);
-	rc = iopt_unmap_prepare(iopt, start, last, me, &pfirst, &plast);
+	rc = iopt_unmap_prepare(iopt, start, last, me, &doomed, &pfirst,
+				&plast);
 	if (rc == -EAGAIN && tries == IOPT_UNMAP_TRIES) {
 		pr_warn_ratelimited("iobroker: an access kept IOVAs %#llx-%#llx pinned; unmap fails with EDEADLOCK\n",
 				    pfirst, plast);
@@ -606,9 +614,11 @@ again:
 		iopt_notify_unmap(iopt, pfirst, plast);
 		goto again;
 	}
-	if (rc)
+	if (rc) {
 		iopt_unmark(iopt, start, last, me);
-	while (!rc && (area = iopt_area_first(iopt, start, last))) {
+		INIT_LIST_HEAD(&doomed);
+	}
+	list_for_each_entry_safe(area, next, &doomed, mapping) {
 		iopt_unfill_area(iopt, area);
 		iopt_remove_area(iopt, area);
 		total += iopt_area_length(area);

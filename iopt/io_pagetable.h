@@ -27,7 +27,8 @@ struct page;
  * @pages_node: the page indices this area holds pinned, in
  *	&iopt_pages.users, while @filled
  * @mapping: in &iopt_mapping.areas from when the area is made until it is
- *	live; only the call making the mapping walks that list
+ *	live, and in the list of an unmap removing it; only the call making
+ *	or unmapping it walks those lists
  * @pages: the memory; shared with other areas after IOMMU_IOAS_COPY
  * @pages_offset: bytes from the start of @pages to the area's first byte
  * @prot: IOB_PT_READ and/or IOB_PT_WRITE
