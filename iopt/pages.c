@@ -116,8 +116,9 @@ static void iopt_pages_release(struct kref *kref)
 	WARN_ON_ONCE(pages->npinned ||
 		     !RB_EMPTY_ROOT(&pages->users.rb_root) ||
 		     !RB_EMPTY_ROOT(&pages->accesses.rb_root));
-	WARN_ON_ONCE(!xa_empty(&pages->frames));
-	xa_destroy(&pages->frames);
+	/* Every chunk went with the last user holding a page of it. */
+	if (WARN_ON_ONCE(!xa_empty(&pages->frames)))
+		xa_destroy(&pages->frames);
 	put_task_struct(pages->source_task);
 	mmdrop(pages->source_mm);
 	free_uid(pages->source_user);
@@ -141,6 +142,24 @@ static unsigned long *iopt_frames_chunk(struct iopt_pages *pages,
 					unsigned long index)
 {
 	return xa_load(&pages->frames, index >> IOPT_FRAME_CHUNK_SHIFT);
+}
+
+/* Store the frames of @n pinned pages from page @index on. */
+static void iopt_frames_store(struct iopt_pages *pages, unsigned long index,
+			      struct page **page, unsigned long n)
+{
+	unsigned long at, k, run, *chunk;
+
+	while (n) {
+		chunk = iopt_frames_chunk(pages, index);
+		at = index & (IOPT_FRAME_CHUNK - 1);
+		run = min(n, IOPT_FRAME_CHUNK - at);
+		for (k = 0; k < run; k++)
+			chunk[at + k] = page_to_pfn(page[k]);
+		index += run;
+		page += run;
+		n -= run;
+	}
 }
 
 /*
@@ -247,7 +266,7 @@ static int iopt_pages_pin_span(struct iopt_pages *pages, unsigned long first,
 	unsigned int gup = FOLL_LONGTERM | (pages->writable ? FOLL_WRITE : 0);
 	struct mm_struct *mm = pages->source_mm;
 	bool remote = current->mm != mm;
-	unsigned long n = last - first + 1, done = 0, i;
+	unsigned long n = last - first + 1, done = 0;
 	int locked = 0, rc = 0;
 
 	if (remote && !mmget_not_zero(mm))
@@ -274,12 +293,7 @@ static int iopt_pages_pin_span(struct iopt_pages *pages, unsigned long first,
 			rc = got ? got : -EFAULT;
 			break;
 		}
-		for (i = 0; i < got; i++) {
-			unsigned long index = first + done + i;
-
-			iopt_frames_chunk(pages, index)[index &
-				(IOPT_FRAME_CHUNK - 1)] = page_to_pfn(buf[i]);
-		}
+		iopt_frames_store(pages, first + done, buf, got);
 		done += got;
 	}
 	if (remote) {
