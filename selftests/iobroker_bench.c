@@ -35,6 +35,7 @@
  *
  * Output lines, for the host to merge:
  *   B map|unmap <tables> <mem> <bytes> <usec per call> <GB/s>
+ *   B copy|uncopy <tables> <mem> <bytes> <usec per call> <GB/s>
  *   B kmem <tables> <mem> <KiB per GiB>
  *   B sparse <KiB for one page pinned in a 64 GiB mapping>
  *   B pin|unpin - <mem> <bytes> <usec per call> <GB/s>
@@ -190,6 +191,63 @@ static void bench_map(unsigned int tables, const char *mem, char *buf)
 		report("map", tables, mem, size, map_ns, calls);
 		report("unmap", tables, mem, size, unmap_ns, calls);
 	}
+}
+
+/*
+ * Table programming alone: IOMMU_IOAS_COPY of memory another IOAS already
+ * holds pinned (through a mock device of its own) into an IOAS with
+ * @tables page tables, and its unmap, which leaves the memory pinned. With
+ * bare pinning, the floor of a map that pins.
+ */
+static void bench_copy(unsigned int tables, const char *mem, char *buf)
+{
+	unsigned long size, calls;
+	double copy_ns, uncopy_ns, t;
+	__u32 src = 0, dst = 0, idev;
+	__u64 from, iova;
+	int fd, rc;
+
+	fd = iob_open();
+	rc = fd < 0 ? errno : iob_ioas_alloc(fd, &src);
+	if (!rc)
+		rc = iob_mock_domain(fd, src, NULL, NULL, &idev);
+	if (!rc)
+		rc = iob_map(fd, src, buf, MAX_SIZE, &from);
+	if (!rc)
+		rc = setup(fd, tables, &dst);
+	if (rc) {
+		printf("B skip copy-%u-%s %s\n", tables, mem, strerror(rc));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (size = MIN_SIZE; size <= MAX_SIZE && !rc; size *= 4) {
+		copy_ns = 0;
+		uncopy_ns = 0;
+		for (calls = 0; calls < MIN_CALLS ||
+		     (copy_ns + uncopy_ns < CASE_NSEC && calls < 100000);
+		     calls++) {
+			iova = 0;
+			t = now_ns();
+			rc = iob_copy(fd, dst, &iova, src, from, size, IOB_RW);
+			copy_ns += now_ns() - t;
+			if (rc)
+				break;
+			t = now_ns();
+			rc = iob_unmap(fd, dst, iova, size, NULL);
+			uncopy_ns += now_ns() - t;
+			if (rc)
+				break;
+		}
+		if (rc) {
+			printf("B skip copy-%u-%s-%lu %s\n", tables, mem, size,
+			       strerror(rc));
+			break;
+		}
+		report("copy", tables, mem, size, copy_ns, calls);
+		report("uncopy", tables, mem, size, uncopy_ns, calls);
+	}
+	close(fd);
 }
 
 /* Kernel memory that mapping 1 GiB costs, in KiB. */
@@ -760,6 +818,8 @@ int main(int argc, char **argv)
 			bench_pin(mems[m].name, buf);
 		for (tables = 0; tables <= 2 && map; tables++) {
 			bench_map(tables, mems[m].name, buf);
+			if (tables)
+				bench_copy(tables, mems[m].name, buf);
 			bench_kmem(tables, mems[m].name, buf);
 		}
 		if (access)

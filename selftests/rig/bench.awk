@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Merge the benchmark output of two guests into one table.
+# Merge the benchmark output of the guests into one table.
 #
-#   awk -f bench.awk iobroker/results.log upstream/results.log
+#   awk -v rounds=R -f bench.awk iob-1.log up-1.log iob-2.log up-2.log ...
 #
 # Ratios are iobroker over upstream: above 1 means iobroker is faster
 # (throughput) or uses more (memory). "pin%" is map throughput as a share
@@ -16,22 +16,44 @@ function human(b) {
 	return (b / 1024) "K"
 }
 
-FNR == 1 { side++ }
-/^B (map|unmap|pin|unpin) / {
+# Files alternate, one per boot: iobroker's, then upstream's, round after
+# round. Every figure is kept per boot; the tables show their median.
+FNR == 1 { file++; side = (file % 2) ? 1 : 2 }
+
+function sample(v, c, key, val) {
+	c[side, key]++
+	v[side, key, c[side, key]] = val
+}
+
+# The median of the samples of (s, key), into out[s, key].
+function median(v, c, out, s, key,    n, i, j, t, a) {
+	n = c[s, key]
+	if (!n)
+		return
+	for (i = 1; i <= n; i++)
+		a[i] = v[s, key, i] + 0
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	out[s, key] = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+
+/^B (map|unmap|pin|unpin|copy|uncopy) / {
 	key = $2 " " $3 " " $4 " " $5
-	usec[side, key] = $6
-	gbs[side, key] = $7
+	sample(s_usec, c_usec, key, $6)
+	sample(s_gbs, c_gbs, key, $7)
 	if (!(key in seen)) {
 		seen[key] = 1
 		order[n++] = key
 	}
 }
 /^B sparse / {
-	sparse[side] = $3
+	sample(s_sparse, c_sparse, "sparse", $3)
 }
 /^B kmem / {
 	key = $3 " " $4
-	kmem[side, key] = $5
+	sample(s_kmem, c_kmem, key, $5)
 	if (!(key in kseen)) {
 		kseen[key] = 1
 		korder[kn++] = key
@@ -39,8 +61,8 @@ FNR == 1 { side++ }
 }
 /^B tce / {
 	key = $3 " " $4 " " $5
-	tusec[side, key] = $6
-	tgbs[side, key] = $7
+	sample(s_tusec, c_tusec, key, $6)
+	sample(s_tgbs, c_tgbs, key, $7)
 	if (!(key in tseen)) {
 		tseen[key] = 1
 		torder[tn++] = key
@@ -48,8 +70,8 @@ FNR == 1 { side++ }
 }
 /^B access / {
 	key = $3 " " $4 " " $5
-	ausec[side, key] = $6
-	agbs[side, key] = $7
+	sample(s_ausec, c_ausec, key, $6)
+	sample(s_agbs, c_agbs, key, $7)
 	if (!(key in aseen)) {
 		aseen[key] = 1
 		aorder[an++] = key
@@ -58,13 +80,33 @@ FNR == 1 { side++ }
 /^B skip / { skip[side, $3] = $4 }
 
 END {
+	for (sd = 1; sd <= 2; sd++) {
+		for (i = 0; i < n; i++) {
+			median(s_usec, c_usec, usec, sd, order[i])
+			median(s_gbs, c_gbs, gbs, sd, order[i])
+		}
+		for (i = 0; i < kn; i++)
+			median(s_kmem, c_kmem, kmem, sd, korder[i])
+		for (i = 0; i < tn; i++) {
+			median(s_tusec, c_tusec, tusec, sd, torder[i])
+			median(s_tgbs, c_tgbs, tgbs, sd, torder[i])
+		}
+		for (i = 0; i < an; i++) {
+			median(s_ausec, c_ausec, ausec, sd, aorder[i])
+			median(s_agbs, c_agbs, agbs, sd, aorder[i])
+		}
+		median(s_sparse, c_sparse, msparse, sd, "sparse")
+		if ((sd, "sparse") in msparse)
+			sparse[sd] = msparse[sd, "sparse"]
+	}
+	printf "Medians of %d boots of each kernel, in alternating order.\n\n", rounds ? rounds : 1
 	printf "IOAS_MAP/IOAS_UNMAP throughput, iobroker vs Linux 6.12 iommufd, same guest and binary\n"
 	printf "(tables: 0 = none, 1 = a mock device's, 2 = that plus a second HWPT; mem: small 64 KiB pages or huge 2 MiB hugetlb pages)\n\n"
-	printf "%-6s %-6s %-6s %6s | %10s %10s | %10s %10s | %7s %6s\n", "op", "tables",
-	       "mem", "size", "iob us", "iob GB/s", "up us", "up GB/s", "ratio", "pin%"
+	printf "%-6s %-6s %-6s %6s | %10s %10s | %10s %10s | %7s %6s %6s\n", "op", "tables",
+	       "mem", "size", "iob us", "iob GB/s", "up us", "up GB/s", "ratio", "pin%", "floor"
 	for (i = 0; i < n; i++) {
 		split(order[i], k, " ")
-		if (k[1] == "pin" || k[1] == "unpin")
+		if (k[1] != "map" && k[1] != "unmap")
 			continue
 		up_us = ((2, order[i]) in usec) ? sprintf("%10.1f", usec[2, order[i]]) : sprintf("%10s", "n/a")
 		up_gb = ((2, order[i]) in gbs) ? sprintf("%10.2f", gbs[2, order[i]]) : sprintf("%10s", "n/a")
@@ -77,8 +119,27 @@ END {
 			pin = sprintf("%5.0f%%", 100 * gbs[1, order[i]] / gbs[1, pkey])
 		else
 			pin = sprintf("%6s", "-")
-		printf "%-6s %-6s %-6s %6s | %10.1f %10.2f | %s %s | %s %s\n", k[1], k[2], k[3],
-		       human(k[4]), usec[1, order[i]], gbs[1, order[i]], up_us, up_gb, ratio, pin
+		# The floor: bare (un)pinning plus table programming alone.
+		ckey = (k[1] == "map" ? "copy " : "uncopy ") k[2] " " k[3] " " k[4]
+		if (k[2] > 0 && (1, pkey) in usec && (1, ckey) in usec &&
+		    usec[1, pkey] + usec[1, ckey] > 0)
+			floor = sprintf("%6.2f", usec[1, order[i]] / (usec[1, pkey] + usec[1, ckey]))
+		else
+			floor = sprintf("%6s", "-")
+		printf "%-6s %-6s %-6s %6s | %10.1f %10.2f | %s %s | %s %s %s\n", k[1], k[2], k[3],
+		       human(k[4]), usec[1, order[i]], gbs[1, order[i]], up_us, up_gb, ratio, pin, floor
+	}
+	printf "\nfloor: iobroker's map time over bare pinning (gup_test, below) plus IOAS_COPY of the same memory\n"
+	printf "already pinned into the same page tables (table programming alone, below); unmap over unpinning\n"
+	printf "plus the unmap of that copy. 1.00 would be no bookkeeping at all.\n"
+	printf "\nTable programming alone: IOAS_COPY of memory pinned by another IOAS, and its unmap (iobroker)\n"
+	printf "%-6s %-6s %-6s %6s | %10s %10s\n", "op", "tables", "mem", "size", "iob us", "iob GB/s"
+	for (i = 0; i < n; i++) {
+		split(order[i], k, " ")
+		if (k[1] != "copy" && k[1] != "uncopy")
+			continue
+		printf "%-6s %-6s %-6s %6s | %10.1f %10.2f\n", k[1], k[2], k[3], human(k[4]),
+		       usec[1, order[i]], gbs[1, order[i]]
 	}
 	printf "\nBare long-term pinning, pin_user_pages_fast(FOLL_LONGTERM | FOLL_WRITE) in batches of 8192 pages (gup_test), each guest\n"
 	printf "%-6s %-6s %6s | %10s %10s | %10s %10s\n", "op", "mem", "size", "iob us",
