@@ -166,6 +166,31 @@ static const struct action toggler = {
 	"huge pages", toggle_huge, { EINVAL, EADDRINUSE }, 0
 };
 
+/*
+ * A destroy that fails with EBUSY must not hide the object from anyone:
+ * lookups of an IOAS something depends on always succeed.
+ */
+static int destroy_in_use(struct worker *w)
+{
+	return iob_destroy(w->race->fd, w->race->ioas);
+}
+
+static int lookup_in_use(struct worker *w)
+{
+	__u64 val;
+
+	return iob_option_get(w->race->fd, IOMMU_OPTION_HUGE_PAGES,
+			      w->race->ioas, &val);
+}
+
+static const struct action busy_destroyer = {
+	"destroy in use", destroy_in_use, { EBUSY, EBUSY }, 1
+};
+
+static const struct action busy_looker = {
+	"lookup in use", lookup_in_use, { 0, 0 }, 0
+};
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
@@ -276,6 +301,20 @@ TEST_F_TIMEOUT(race, map_unmap_attach_copy, 60)
 	EXPECT_EQ(0, run_race(&self->r, actions, ARRAY_SIZE(actions),
 			      "map, unmap, attach, copy"));
 	EXPECT_LT(0, atomic_load(&self->r.ops));
+}
+
+TEST_F_TIMEOUT(race, failed_destroy_hides_nothing, 60)
+{
+	const struct action *actions[] = {
+		&busy_destroyer, &busy_destroyer, &busy_looker, &busy_looker,
+	};
+
+	ASSERT_EQ(0, iob_ioas_alloc(self->r.fd, &self->r.ioas));
+	ASSERT_EQ(0, iob_dep_alloc(self->r.fd, self->r.ioas, NULL));
+	EXPECT_EQ(0, run_race(&self->r, actions, ARRAY_SIZE(actions),
+			      "failed destroy against lookup"));
+	EXPECT_EQ(0, atomic_load(&self->r.destroyed));
+	EXPECT_LT(1000, atomic_load(&self->r.ops));
 }
 
 struct closer_arg {
