@@ -28,8 +28,14 @@
  * Two counts keep a published object alive:
  *
  *  - destroy_rwsem, read side: short-term users. An ioctl takes it with
- *    iob_object_get() for the duration of one call. Lookups use a trylock
- *    under xa_lock: an object that is being destroyed is simply not found.
+ *    iob_object_get() for the duration of one call. Lookups use a trylock:
+ *    an object that is being destroyed is simply not found. The fast path
+ *    looks up under RCU and checks @dead, set before a successful destroy
+ *    lets go of the write side; if that fails, it looks again under
+ *    xa_lock, which IOMMU_DESTROY holds while it has the write side, so
+ *    that a destroy that fails with EBUSY never makes the object look
+ *    gone. (A destroy by a kernel owner, which sleeps for the write side,
+ *    hides the object while it waits, as documented there.)
  *
  *  - users: long-term users. The xarray holds one; every object that
  *    depends on this one (a page table on its IOAS, ...) and every kernel
@@ -69,6 +75,7 @@
 #include <linux/fs.h>
 #include <linux/lockdep.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 
 #include "../common/export.h"
@@ -331,6 +338,27 @@ struct iob_object *iob_object_get(struct iob_ctx *ctx, u32 id,
 
 	if (iob_should_fail())
 		return ERR_PTR(-ENOENT);
+	/*
+	 * Fast path: the memory of anything found stays valid for the RCU
+	 * read-side section, and a destroy that went through marks the
+	 * object dead before letting go of the write side.
+	 */
+	rcu_read_lock();
+	obj = xa_load(&ctx->objects, id);
+	if (obj && (type == IOB_OBJ_ANY || iob_object_type(obj) == type) &&
+	    down_read_trylock(&obj->destroy_rwsem)) {
+		if (likely(!obj->dead)) {
+			rcu_read_unlock();
+			return obj;
+		}
+		up_read(&obj->destroy_rwsem);
+	}
+	rcu_read_unlock();
+
+	/*
+	 * Slow path, under the lock IOMMU_DESTROY holds for its whole try:
+	 * a destroy that fails cannot make the object look gone here.
+	 */
 	xa_lock(&ctx->objects);
 	obj = xa_load(&ctx->objects, id);
 	if (!obj || (type != IOB_OBJ_ANY && iob_object_type(obj) != type) ||
@@ -340,18 +368,6 @@ struct iob_object *iob_object_get(struct iob_ctx *ctx, u32 id,
 	return obj;
 }
 EXPORT_SYMBOL_IOB_TEST(iob_object_get);
-
-/**
- * iob_object_put() - drop a reference taken by iob_object_get()
- * @obj: the object
- */
-void iob_object_put(struct iob_object *obj)
-{
-	rcu_read_lock();
-	up_read(&obj->destroy_rwsem);
-	rcu_read_unlock();
-}
-EXPORT_SYMBOL_IOB_TEST(iob_object_put);
 
 /**
  * iob_object_users_get() - take a long-term reference
@@ -449,6 +465,8 @@ int iob_object_remove(struct iob_ctx *ctx, u32 id, struct iob_object *held,
 		locked = down_write_trylock(&obj->destroy_rwsem);
 	if (locked && refcount_dec_if_one(&obj->users)) {
 		__xa_erase(&ctx->objects, id);
+		/* For lookups that found it before the erase. */
+		obj->dead = true;
 		xa_unlock(&ctx->objects);
 		up_write(&obj->destroy_rwsem);
 		iob_object_release(obj);
@@ -456,9 +474,10 @@ int iob_object_remove(struct iob_ctx *ctx, u32 id, struct iob_object *held,
 	}
 	if (flags & IOB_REMOVE_OWNER)
 		refcount_inc(&obj->users);
-	xa_unlock(&ctx->objects);
+	/* Let go of the write side first: see iob_object_get(). */
 	if (locked)
 		up_write(&obj->destroy_rwsem);
+	xa_unlock(&ctx->objects);
 	return -EBUSY;
 }
 EXPORT_SYMBOL_IOB_TEST(iob_object_remove);

@@ -77,21 +77,26 @@ struct iob_object_ops {
 /**
  * struct iob_object - header every object type starts with
  * @destroy_rwsem: read-held by short-term users (an ioctl working on the
- *	object), always taken with a trylock under xa_lock so that a lookup
- *	either gets the object before destroy starts or fails. Write-held by
- *	whoever destroys the object. Never held across a return to userspace.
+ *	object), always taken with a trylock so that a lookup either gets
+ *	the object before destroy starts or fails. Write-held by whoever
+ *	destroys the object. Never held across a return to userspace.
  * @users: long-term references: one held by the xarray while the object is
  *	published, one per object or kernel owner that depends on it. A put
  *	never frees; only the destroy paths, which first make the count drop
  *	from exactly "the xarray's" to zero, free the object.
  * @id: the ID userspace sees; fixed from allocation to free
  * @ops: type operations
- * @rcu: defers the final kfree past concurrent up_read() tails
+ * @dead: set under the write side of @destroy_rwsem and xa_lock as the
+ *	object leaves the xarray; a lookup under RCU that found the object
+ *	before and then gets the read side sees it and lets go
+ * @rcu: defers the final kfree past concurrent up_read() tails and lookups
+ *	under RCU
  */
 struct iob_object {
 	struct rw_semaphore destroy_rwsem;
 	refcount_t users;
 	u32 id;
+	bool dead;
 	const struct iob_object_ops *ops;
 	struct rcu_head rcu;
 };
@@ -124,7 +129,20 @@ void iob_object_abort_destroy(struct iob_ctx *ctx, struct iob_object *obj);
 
 struct iob_object *iob_object_get(struct iob_ctx *ctx, u32 id,
 				  enum iob_obj_type type);
-void iob_object_put(struct iob_object *obj);
+
+/**
+ * iob_object_put() - drop a reference taken by iob_object_get()
+ * @obj: the object
+ *
+ * Inside an RCU read-side section: the memory of an object a destroyer is
+ * waiting for stays valid until up_read() is done with it.
+ */
+static inline void iob_object_put(struct iob_object *obj)
+{
+	rcu_read_lock();
+	up_read(&obj->destroy_rwsem);
+	rcu_read_unlock();
+}
 
 void iob_object_users_get(struct iob_object *obj);
 bool iob_object_users_tryget(struct iob_object *obj);
