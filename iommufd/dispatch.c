@@ -13,6 +13,7 @@
  */
 #include <linux/build_bug.h>
 #include <linux/errno.h>
+#include <linux/fs.h>
 #include <linux/ioctl.h>
 #include <linux/kernel.h>
 #include <linux/stddef.h>
@@ -102,22 +103,26 @@ EXPORT_SYMBOL_IOB_TEST(iob_ioctl_buffer_size);
 
 /**
  * iob_ioctl() - serve one ioctl on a /dev/iommu file
- * @ctx: the file's context
+ * @file: the file, whose private data is its context
  * @cmd: ioctl number
- * @arg: the caller's structure
+ * @uarg: the caller's structure
+ *
+ * The file's unlocked_ioctl itself: the path every call takes has no
+ * wrapper in front.
  *
  * Return: the handler's result, or -ENOTTY for a number not in the table
  * or not served now, -EFAULT if the structure cannot be read, -EINVAL if
  * it is shorter than its first version, -E2BIG if it has non-zero bytes
  * the kernel does not know.
  */
-long iob_ioctl(struct iob_ctx *ctx, unsigned int cmd, void __user *arg)
+long iob_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 {
 	unsigned int slot = _IOC_NR(cmd) - IOMMUFD_CMD_BASE;
+	void __user *arg = (void __user *)uarg;
 	const struct iob_ioctl_op *op;
 	union iob_ucmd_buffer buf;
 	struct iob_ucmd ucmd = {
-		.ctx = ctx,
+		.ctx = file->private_data,
 		.ubuffer = arg,
 		.cmd = &buf,
 	};

@@ -36,17 +36,11 @@ static int iob_fops_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static long iob_fops_ioctl(struct file *file, unsigned int cmd,
-			   unsigned long arg)
-{
-	return iob_ioctl(file->private_data, cmd, (void __user *)arg);
-}
-
 static const struct file_operations iob_fops = {
 	.owner = THIS_MODULE,
 	.open = iob_fops_open,
 	.release = iob_fops_release,
-	.unlocked_ioctl = iob_fops_ioctl,
+	.unlocked_ioctl = iob_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };
 

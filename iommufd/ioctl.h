@@ -9,6 +9,7 @@
 #include <linux/types.h>
 #include <linux/uaccess.h>
 
+struct file;
 struct iob_ctx;
 
 /**
@@ -43,7 +44,7 @@ static inline int iob_ucmd_respond(struct iob_ucmd *ucmd, size_t len)
 	return copy_to_user(ucmd->ubuffer, ucmd->cmd, n) ? -EFAULT : 0;
 }
 
-long iob_ioctl(struct iob_ctx *ctx, unsigned int cmd, void __user *arg);
+long iob_ioctl(struct file *file, unsigned int cmd, unsigned long uarg);
 
 /* Handlers, one per ioctl; each lives with the object type it serves. */
 int iob_destroy_ioctl(struct iob_ucmd *ucmd);
