@@ -233,7 +233,7 @@ void iopt_mapping_release(struct iopt_mapping *m)
 	list_for_each_entry_safe(area, next, &m->areas, mapping) {
 		list_del(&area->mapping);
 		iopt_free_area(area);
-		cond_resched();
+		iopt_yield();
 	}
 	iopt_mapping_init(m);
 }
@@ -496,7 +496,7 @@ int iopt_map(struct iopt *iopt, struct iopt_mapping *m, u64 *iova,
 	list_for_each_entry_safe(area, next, &m->areas, mapping) {
 		list_del(&area->mapping);
 		area->live = true;
-		cond_resched();
+		iopt_yield();
 	}
 	up_write(&iopt->iova_rwsem);
 	iopt_mapping_init(m);

@@ -9,6 +9,7 @@
 #define IOBROKER_IOPT_INTERNAL_H
 
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/types.h>
 
 #include "io_pagetable.h"
@@ -33,5 +34,15 @@ void iopt_free_reserved(struct iopt *iopt);
 int iopt_pin_area(struct iopt_area *area);
 int iopt_map_area(struct iopt_area *area, struct iob_pt *pt, bool large_pages);
 void iopt_unfill_area(struct iopt *iopt, struct iopt_area *area);
+
+/*
+ * Yield between the areas of a walk that may be long. Most walks have one
+ * area: checking first keeps them from calling out of the module.
+ */
+static inline void iopt_yield(void)
+{
+	if (need_resched())
+		cond_resched();
+}
 
 #endif
