@@ -222,6 +222,33 @@ TEST_F(abi, zero_tail_is_accepted)
 	munmap(page, 2 * page_size());
 }
 
+/*
+ * A first-version struct, shorter than the kernel's, that ends right where
+ * readable memory ends: reading the kernel's length would fault, and the
+ * call must still see exactly its struct (here: no such device).
+ */
+TEST_F(abi, short_struct_at_end_of_memory)
+{
+	char *page = guarded_page();
+	size_t first = offsetof(struct iommu_hw_info, __reserved) + 4;
+	struct iommu_hw_info *cmd;
+
+	ASSERT_NE(NULL, page);
+	ASSERT_LT(first, sizeof(*cmd));
+	cmd = (void *)(page + page_size() - first);
+	memset(cmd, 0, first);
+	cmd->size = first;
+	cmd->dev_id = 12345;
+	EXPECT_EQ(ENOENT, iob_ioctl(self->fd, IOMMU_GET_HW_INFO, cmd));
+	/* The same struct with the kernel's length but readable in full. */
+	cmd = (void *)page;
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->size = sizeof(*cmd);
+	cmd->dev_id = 12345;
+	EXPECT_EQ(ENOENT, iob_ioctl(self->fd, IOMMU_GET_HW_INFO, cmd));
+	munmap(page, 2 * page_size());
+}
+
 TEST_F(abi, nonzero_tail_is_e2big)
 {
 	char *page = guarded_page();
