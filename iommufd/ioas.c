@@ -202,6 +202,9 @@ int iob_ioas_unmap_ioctl(struct iob_ucmd *ucmd)
 		goto out_put;
 	}
 	rc = iopt_unmap(&ioas->iopt, cmd->iova, last, &unmapped);
+	/* Nothing there is an error, unless the range is everything. */
+	if (!rc && !unmapped && !(cmd->iova == 0 && last == U64_MAX))
+		rc = -ENOENT;
 	if (!rc) {
 		cmd->length = unmapped;
 		rc = iob_ucmd_respond(ucmd, sizeof(*cmd));

@@ -170,6 +170,20 @@ static unsigned long iopt_area_limit(void)
 	return READ_ONCE(iopt_max_areas);
 }
 
+/**
+ * iopt_areas_left() - how many more areas the IOVA space may hold
+ * @iopt: the IOVA space
+ *
+ * Return: the room under the max_ioas_areas bound, as of now.
+ */
+unsigned long iopt_areas_left(struct iopt *iopt)
+{
+	unsigned long limit = iopt_area_limit(), used = READ_ONCE(iopt->nareas);
+
+	return used < limit ? limit - used : 0;
+}
+EXPORT_SYMBOL_IOB_TEST(iopt_areas_left);
+
 static void iopt_free_area(struct iopt_area *area)
 {
 	iopt_pages_put(area->pages);
@@ -567,7 +581,7 @@ static int iopt_unmap_prepare(struct iopt *iopt, u64 start, u64 last,
 }
 
 /**
- * iopt_unmap() - IOMMU_IOAS_UNMAP: remove every mapping inside a range
+ * iopt_unmap() - remove every mapping inside a range
  * @iopt: the IOVA space
  * @start: first IOVA
  * @last: last IOVA
@@ -579,10 +593,13 @@ static int iopt_unmap_prepare(struct iopt *iopt, u64 start, u64 last,
  * unpin; an access that does not is asked again a few times, with short
  * sleeps in between, and then the unmap gives up.
  *
- * Return: 0; -ENOENT if a mapping is only partly inside the range, or if
- * nothing is mapped there (unless the range is everything); -EBUSY if a
- * map or unmap of the range is in flight; -EDEADLOCK if an access kept
- * its pins. Nothing is unmapped on error.
+ * A range with nothing in it unmaps nothing and succeeds: whether that is
+ * an error is for the caller's API to say (IOMMU_IOAS_UNMAP says ENOENT,
+ * VFIO_IOMMU_UNMAP_DMA says no).
+ *
+ * Return: 0; -ENOENT if a mapping is only partly inside the range; -EBUSY
+ * if a map or unmap of the range is in flight; -EDEADLOCK if an access
+ * kept its pins. Nothing is unmapped on error.
  */
 int iopt_unmap(struct iopt *iopt, u64 start, u64 last, u64 *unmapped)
 {
@@ -627,8 +644,6 @@ again:
 	}
 	up_write(&iopt->iova_rwsem);
 	up_read(&iopt->pts_rwsem);
-	if (!rc && !total && !(start == 0 && last == U64_MAX))
-		rc = -ENOENT;
 	*unmapped = total;
 	return rc;
 }

@@ -190,6 +190,26 @@ out_unlock:
 }
 
 /**
+ * iopt_pgsize_bitmap() - the IO page sizes every page table can map
+ * @iopt: the IOVA space
+ *
+ * Return: the sizes all page tables of @iopt have in common; every size
+ * (ULONG_MAX) while there is none.
+ */
+unsigned long iopt_pgsize_bitmap(struct iopt *iopt)
+{
+	unsigned long sizes = ULONG_MAX, i;
+	struct iob_pt *pt;
+
+	down_read(&iopt->pts_rwsem);
+	xa_for_each(&iopt->pts, i, pt)
+		sizes &= pt->pgsize_bitmap;
+	up_read(&iopt->pts_rwsem);
+	return sizes;
+}
+EXPORT_SYMBOL_IOB_TEST(iopt_pgsize_bitmap);
+
+/**
  * iopt_set_large_pages() - IOMMU_OPTION_HUGE_PAGES
  * @iopt: the IOVA space
  * @enable: allow contiguous memory to map as large runs
