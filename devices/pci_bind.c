@@ -48,7 +48,7 @@ static int iob_pci_set_pt(struct iob_device *idev, struct iob_pt *pt)
 }
 
 static int iob_pci_hw_info(struct iob_device *idev, void *data, size_t len,
-			   u32 *type)
+			   u32 *type, u8 *pasid_log2)
 {
 	struct iob_pci *ipci = idev->priv;
 

@@ -271,23 +271,32 @@ int iob_get_hw_info_ioctl(struct iob_ucmd *ucmd)
 	u8 data[IOB_HW_INFO_MAX] __aligned(8) = {};
 	struct iob_object *obj;
 	struct iob_device *idev;
-	u32 type = IOMMU_HW_INFO_TYPE_NONE, copy;
+	u32 type = IOMMU_HW_INFO_TYPE_NONE, want = IOMMU_HW_INFO_TYPE_DEFAULT;
+	u8 pasid_log2 = 0;
+	u32 copy;
 	int len = 0, rc;
 
-	if (cmd->flags || memchr_inv(cmd->__reserved, 0,
-				     sizeof(cmd->__reserved)))
+	if (cmd->flags & ~IOMMU_HW_INFO_FLAG_INPUT_TYPE ||
+	    memchr_inv(cmd->__reserved, 0, sizeof(cmd->__reserved)))
 		return -EOPNOTSUPP;
+	if (cmd->flags & IOMMU_HW_INFO_FLAG_INPUT_TYPE)
+		want = cmd->in_data_type;
 	obj = iob_object_get(ucmd->ctx, cmd->dev_id, IOB_OBJ_DEVICE);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
 	idev = container_of(obj, struct iob_device, obj);
 	if (idev->ops->hw_info) {
-		len = idev->ops->hw_info(idev, data, sizeof(data), &type);
+		len = idev->ops->hw_info(idev, data, sizeof(data), &type,
+					 &pasid_log2);
 		if (len < 0) {
 			rc = len;
 			goto out_put;
 		}
 	}
+	/* A device has the one type it has; asking for another fails. */
+	rc = -EOPNOTSUPP;
+	if (want != IOMMU_HW_INFO_TYPE_DEFAULT && want != type)
+		goto out_put;
 	copy = min_t(u32, cmd->data_len, len);
 	rc = -EFAULT;
 	if (copy_to_user(udata, data, copy))
@@ -298,7 +307,7 @@ int iob_get_hw_info_ioctl(struct iob_ucmd *ucmd)
 		goto out_put;
 	cmd->data_len = len;
 	cmd->out_data_type = type;
-	cmd->out_max_pasid_log2 = 0;
+	cmd->out_max_pasid_log2 = pasid_log2;
 	cmd->out_capabilities = 0;
 	rc = iob_ucmd_respond(ucmd, sizeof(*cmd));
 out_put:

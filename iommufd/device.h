@@ -28,7 +28,9 @@ struct iob_pt;
  *	Other errors (firmware, memory) also leave the device as it was.
  * @hw_info: fill up to @len bytes at @data with what IOMMU_GET_HW_INFO
  *	reports for the device, set @type to its enum iommu_hw_info_type and
- *	return the length, or a negative errno; may be NULL (type NONE)
+ *	@pasid_log2 to the width of the device's PASIDs (left at 0 if it has
+ *	none), and return the length, or a negative errno; may be NULL (type
+ *	NONE)
  *
  * A page table made for one device may be shared by other devices of the
  * same driver; @set_pt decides.
@@ -38,7 +40,7 @@ struct iob_device_ops {
 				   const void *data, size_t len);
 	int (*set_pt)(struct iob_device *idev, struct iob_pt *pt);
 	int (*hw_info)(struct iob_device *idev, void *data, size_t len,
-		       u32 *type);
+		       u32 *type, u8 *pasid_log2);
 };
 
 /* The longest data any driver's hw_info reports. */

@@ -117,9 +117,22 @@ TEST_F(tce, hw_info_errors)
 	__u32 idev;
 
 	cmd = (struct iommu_hw_info) {
-		.size = sizeof(cmd), .flags = 1, .dev_id = self->idev_id,
+		.size = sizeof(cmd), .flags = 1 << 1, .dev_id = self->idev_id,
 	};
 	EXPECT_EQ(EOPNOTSUPP, iob_ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd));
+	/* Asking for a type: the device's own, or the default, only. */
+	cmd.flags = IOMMU_HW_INFO_FLAG_INPUT_TYPE;
+	cmd.in_data_type = IOMMU_HW_INFO_TYPE_SELFTEST;
+	EXPECT_EQ(EOPNOTSUPP, iob_ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd));
+	cmd.in_data_type = IOMMU_HW_INFO_TYPE_IOB_TCE;
+	EXPECT_EQ(0, iob_ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd));
+	EXPECT_EQ(IOMMU_HW_INFO_TYPE_IOB_TCE, cmd.out_data_type);
+	/* The reply said how much data there is; ask for none again. */
+	cmd.data_len = 0;
+	cmd.in_data_type = IOMMU_HW_INFO_TYPE_DEFAULT;
+	EXPECT_EQ(0, iob_ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd));
+	EXPECT_EQ(IOMMU_HW_INFO_TYPE_IOB_TCE, cmd.out_data_type);
+	EXPECT_EQ(0, cmd.out_max_pasid_log2);
 	cmd.flags = 0;
 	cmd.__reserved[2] = 1;
 	EXPECT_EQ(EOPNOTSUPP, iob_ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd));
@@ -150,6 +163,19 @@ TEST_F(tce, hw_info_errors)
 	EXPECT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, cmd.out_data_type);
 	EXPECT_EQ(IOMMU_HW_INFO_SELFTEST_REGVAL, test_info.test_reg);
 	EXPECT_EQ(0, test_info.flags);
+	EXPECT_EQ(0, cmd.out_max_pasid_log2);
+
+	/* The 6.12 stable series' PASID-capable mock device. */
+	ASSERT_EQ(0, iob_mock_domain_flags(self->fd, self->ioas_id,
+					   MOCK_FLAGS_DEVICE_PASID, NULL, NULL,
+					   &idev));
+	ASSERT_EQ(0, iob_hw_info(self->fd, idev, &test_info,
+				 sizeof(test_info), &cmd));
+	EXPECT_EQ(MOCK_PASID_WIDTH, cmd.out_max_pasid_log2);
+	EXPECT_EQ(EINVAL, iob_mock_domain_flags(self->fd, self->ioas_id,
+						MOCK_FLAGS_DEVICE_PASID |
+						MOCK_FLAGS_DEVICE_IOB_PSERIES,
+						NULL, NULL, NULL));
 }
 
 TEST_F(tce, default_window)

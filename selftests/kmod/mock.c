@@ -63,12 +63,14 @@ static int mock_set_pt(struct iob_device *idev, struct iob_pt *pt)
 }
 
 static int mock_hw_info(struct iob_device *idev, void *data, size_t len,
-			u32 *type)
+			u32 *type, u8 *pasid_log2)
 {
+	struct iob_selftest *st = idev->priv;
 	struct iommu_test_hw_info *info = data;
 
 	if (len < sizeof(*info))
 		return -EINVAL;
+	*pasid_log2 = st->pasid_log2;
 	info->flags = 0;
 	info->test_reg = IOMMU_HW_INFO_SELFTEST_REGVAL;
 	*type = IOMMU_HW_INFO_TYPE_SELFTEST;
@@ -130,7 +132,7 @@ static int mock_pseries_set_pt(struct iob_device *idev, struct iob_pt *pt)
 }
 
 static int mock_pseries_hw_info(struct iob_device *idev, void *data,
-				size_t len, u32 *type)
+				size_t len, u32 *type, u8 *pasid_log2)
 {
 	if (len < sizeof(struct iommu_hw_info_iob_tce))
 		return -EINVAL;
@@ -159,8 +161,13 @@ static int mock_domain(struct iob_ucmd *ucmd, struct iommu_test_cmd *cmd,
 	if (dev_flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
 		return -EOPNOTSUPP;
 	if (dev_flags & ~(MOCK_FLAGS_DEVICE_NO_DIRTY |
+			  MOCK_FLAGS_DEVICE_PASID |
 			  MOCK_FLAGS_DEVICE_IOB_PAGE_SHIFT_MASK |
 			  MOCK_FLAGS_DEVICE_IOB_PSERIES))
+		return -EINVAL;
+	/* A pseries mock is a PCI function of a PE: no PASIDs. */
+	if (dev_flags & MOCK_FLAGS_DEVICE_PASID &&
+	    dev_flags & MOCK_FLAGS_DEVICE_IOB_PSERIES)
 		return -EINVAL;
 	if (shift && (shift < 12 || shift > 24))
 		return -EINVAL;
@@ -174,6 +181,8 @@ static int mock_domain(struct iob_ucmd *ucmd, struct iommu_test_cmd *cmd,
 		return PTR_ERR(st);
 	st->kind = IOB_SELFTEST_MOCK;
 	st->page_shift = shift ?: max(PAGE_SHIFT - 1, 12);
+	if (dev_flags & MOCK_FLAGS_DEVICE_PASID)
+		st->pasid_log2 = MOCK_PASID_WIDTH;
 
 	idev = iob_device_bind(ucmd->ctx,
 			       dev_flags & MOCK_FLAGS_DEVICE_IOB_PSERIES ?

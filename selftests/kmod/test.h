@@ -32,6 +32,7 @@ struct iob_selftest {
 	struct iob_object *dep;
 	struct iob_device *idev;
 	unsigned int page_shift;
+	u8 pasid_log2;
 	struct iob_pt *pt;
 };
 

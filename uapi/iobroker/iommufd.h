@@ -401,12 +401,15 @@ struct iommu_hwpt_alloc {
 /**
  * enum iommu_hw_info_type - what IOMMU_GET_HW_INFO's data describes
  * @IOMMU_HW_INFO_TYPE_NONE: nothing; the device's IOMMU reports no data
+ * @IOMMU_HW_INFO_TYPE_DEFAULT: asked for with IOMMU_HW_INFO_FLAG_INPUT_TYPE:
+ *	whatever type the device has
  * @IOMMU_HW_INFO_TYPE_INTEL_VTD: Intel VT-d registers; never reported
  * @IOMMU_HW_INFO_TYPE_IOB_TCE: iobroker extension: a POWER TCE IOMMU,
  *	&struct iommu_hw_info_iob_tce
  */
 enum iommu_hw_info_type {
 	IOMMU_HW_INFO_TYPE_NONE = 0,
+	IOMMU_HW_INFO_TYPE_DEFAULT = 0,
 	IOMMU_HW_INFO_TYPE_INTEL_VTD = 1,
 	IOMMU_HW_INFO_TYPE_IOB_TCE = 0x1000,
 };
@@ -460,25 +463,40 @@ struct iommu_hw_info_iob_tce {
 };
 
 /**
+ * enum iommufd_hw_info_flags - &iommu_hw_info.flags
+ * @IOMMU_HW_INFO_FLAG_INPUT_TYPE: @in_data_type says which type of data
+ *	the caller wants; without it, the device's own type
+ */
+enum iommufd_hw_info_flags {
+	IOMMU_HW_INFO_FLAG_INPUT_TYPE = 1 << 0,
+};
+
+/**
  * struct iommu_hw_info - ioctl(IOMMU_GET_HW_INFO)
  * @size: sizeof(struct iommu_hw_info)
- * @flags: must be 0
+ * @flags: enum iommufd_hw_info_flags
  * @dev_id: a device bound to this file
  * @data_len: in: bytes at @data_uptr; out: bytes of data the kernel has,
  *	which may be more than were copied
  * @data_uptr: where to copy the IOMMU's data; a longer buffer has its
  *	tail zeroed, a shorter one gets the start of the data
+ * @in_data_type: with IOMMU_HW_INFO_FLAG_INPUT_TYPE, the enum
+ *	iommu_hw_info_type wanted: IOMMU_HW_INFO_TYPE_DEFAULT or the
+ *	device's own type (EOPNOTSUPP for any other)
  * @out_data_type: enum iommu_hw_info_type of the data
- * @out_max_pasid_log2: width of PASIDs; always 0, TCE has no PASIDs
+ * @out_max_pasid_log2: width of the device's PASIDs; 0 for every TCE
+ *	device (only a test module's mock device may report more)
  * @__reserved: must be 0
  * @out_capabilities: enum iommufd_hw_capabilities
  *
  * Describe the IOMMU in front of a device, so that userspace can choose
  * HWPT shapes it accepts. @data_len 0 is allowed and only reports the
- * length.
+ * length. @flags and @in_data_type are those of later Linux releases,
+ * which the 6.12 stable series' selftests use.
  *
- * Errors: EOPNOTSUPP for non-zero @flags or @__reserved; ENOENT for an
- * unknown @dev_id; EFAULT for a buffer that cannot be written.
+ * Errors: EOPNOTSUPP for unknown @flags, non-zero @__reserved or a type
+ * the device does not have; ENOENT for an unknown @dev_id; EFAULT for a
+ * buffer that cannot be written.
  */
 struct iommu_hw_info {
 	__u32 size;
@@ -486,7 +504,10 @@ struct iommu_hw_info {
 	__u32 dev_id;
 	__u32 data_len;
 	__aligned_u64 data_uptr;
-	__u32 out_data_type;
+	union {
+		__u32 in_data_type;
+		__u32 out_data_type;
+	};
 	__u8 out_max_pasid_log2;
 	__u8 __reserved[3];
 	__aligned_u64 out_capabilities;

@@ -108,7 +108,15 @@ enum {
 enum {
 	MOCK_FLAGS_DEVICE_NO_DIRTY = 1 << 0,
 	MOCK_FLAGS_DEVICE_HUGE_IOVA = 1 << 1,
+	MOCK_FLAGS_DEVICE_PASID = 1 << 2,
 };
+
+/*
+ * A mock device made with MOCK_FLAGS_DEVICE_PASID reports PASIDs this wide
+ * in IOMMU_GET_HW_INFO. The flag and the width are the test ABI of the
+ * Linux 6.12 stable series' selftests; iobroker attaches no PASIDs.
+ */
+#define MOCK_PASID_WIDTH 20
 
 /*
  * iobroker extension: bits 8 to 15 of mock_domain_flags.dev_flags give the
