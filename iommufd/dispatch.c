@@ -40,6 +40,7 @@ union iob_ucmd_buffer {
 	struct iommu_ioas_unmap ioas_unmap;
 	struct iommu_option option;
 	struct iommu_test_cmd test;
+	struct iommu_vfio_ioas vfio_ioas;
 };
 
 #define IOB_IOCTL_IF(_cmd, _handler, _struct, _last_v1, _present)             \
@@ -74,6 +75,8 @@ static const struct iob_ioctl_op iob_ioctl_ops[] = {
 	IOB_IOCTL(IOMMU_IOAS_UNMAP, iob_ioas_unmap_ioctl,
 		  struct iommu_ioas_unmap, length),
 	IOB_IOCTL(IOMMU_OPTION, iob_option_ioctl, struct iommu_option, val64),
+	IOB_IOCTL(IOMMU_VFIO_IOAS, iob_vfio_ioas_ioctl, struct iommu_vfio_ioas,
+		  __reserved),
 	/* Served only while the test module is loaded. */
 	IOB_IOCTL_IF(IOMMU_TEST_CMD, iob_test_ioctl, struct iommu_test_cmd,
 		     last, iob_test_present),
@@ -110,7 +113,8 @@ EXPORT_SYMBOL_IOB_TEST(iob_ioctl_buffer_size);
  * @uarg: the caller's structure
  *
  * The file's unlocked_ioctl itself: the path every call takes has no
- * wrapper in front.
+ * wrapper in front. Numbers below IOMMUFD_CMD_BASE are VFIO's container
+ * ioctls and go to iob_vfio_ioctl().
  *
  * Return: the handler's result, or -ENOTTY for a number not in the table
  * or not served now, -EFAULT if the structure cannot be read, -EINVAL if
@@ -131,7 +135,9 @@ long iob_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	};
 	int rc;
 
-	/* Numbers below the base wrap around to a huge slot. */
+	/* Below the base lie VFIO's numbers, of the same type. */
+	if (_IOC_NR(cmd) < IOMMUFD_CMD_BASE)
+		return iob_vfio_ioctl(ucmd.ctx, cmd, uarg);
 	if (slot >= ARRAY_SIZE(iob_ioctl_ops))
 		return -ENOTTY;
 	op = &iob_ioctl_ops[slot];

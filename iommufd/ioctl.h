@@ -58,5 +58,9 @@ int iob_ioas_map_ioctl(struct iob_ucmd *ucmd);
 int iob_ioas_unmap_ioctl(struct iob_ucmd *ucmd);
 int iob_option_ioctl(struct iob_ucmd *ucmd);
 int iob_test_ioctl(struct iob_ucmd *ucmd);
+int iob_vfio_ioas_ioctl(struct iob_ucmd *ucmd);
+
+/* VFIO's container ioctls, whose numbers lie below IOMMUFD_CMD_BASE. */
+long iob_vfio_ioctl(struct iob_ctx *ctx, unsigned int cmd, unsigned long arg);
 
 #endif

@@ -465,6 +465,8 @@ int iob_object_remove(struct iob_ctx *ctx, u32 id, struct iob_object *held,
 		locked = down_write_trylock(&obj->destroy_rwsem);
 	if (locked && refcount_dec_if_one(&obj->users)) {
 		__xa_erase(&ctx->objects, id);
+		if (ctx->vfio_ioas == obj)
+			ctx->vfio_ioas = NULL;
 		/* For lookups that found it before the erase. */
 		obj->dead = true;
 		xa_unlock(&ctx->objects);

@@ -47,11 +47,19 @@ enum iob_account_mode {
  *	only while @objects is empty, so it is stable for as long as any
  *	object exists; readers use READ_ONCE().
  * @file: the open file, or NULL for a context made by in-kernel tests.
+ * @vfio_ioas: the IOAS VFIO's container ioctls work on (IOMMU_VFIO_IOAS),
+ *	or NULL. Not a reference: written under xa_lock, and cleared under it
+ *	by iob_object_remove() when that object leaves the xarray, so a
+ *	reader under xa_lock can take it short-term by trylock.
+ * @vfio_type: the IOMMU type VFIO_SET_IOMMU chose, 0 before; it decides
+ *	how VFIO's IOMMU ioctls are decoded. READ_ONCE()/WRITE_ONCE().
  */
 struct iob_ctx {
 	struct xarray objects;
 	enum iob_account_mode account_mode;
 	struct file *file;
+	struct iob_object *vfio_ioas;
+	unsigned int vfio_type;
 };
 
 struct iob_object;

@@ -27,7 +27,8 @@ cross=powerpc64le-linux-gnu-
 tests="iobroker_abi iobroker_ioas iobroker_lifetime iobroker_mock
        iobroker_option iobroker_race iobroker_rlimit iobroker_tce
        iobroker_edu iobroker_access iobroker_swdma
-       iobroker_fail_nth iobroker_memlock iobroker_stress iobroker_regress"
+       iobroker_fail_nth iobroker_memlock iobroker_stress iobroker_regress
+       iobroker_vfio"
 suites="iobroker_dispatch iobroker_object iobroker_iopt iobroker_tce"
 # Calls the fuzzer makes in make check (seed 1).
 fuzz_iterations=20000

@@ -568,4 +568,39 @@ struct iommu_option {
 
 #define IOMMU_OPTION _IO(IOMMUFD_TYPE, IOMMUFD_CMD_OPTION)
 
+/**
+ * enum iommufd_vfio_ioas_op - what IOMMU_VFIO_IOAS does
+ * @IOMMU_VFIO_IOAS_GET: return the IOAS VFIO's container ioctls on this
+ *	file use in @ioas_id; ENODEV if there is none
+ * @IOMMU_VFIO_IOAS_SET: make @ioas_id that IOAS; ENOENT if it is not one
+ * @IOMMU_VFIO_IOAS_CLEAR: forget it; the IOAS itself stays
+ */
+enum iommufd_vfio_ioas_op {
+	IOMMU_VFIO_IOAS_GET = 0,
+	IOMMU_VFIO_IOAS_SET = 1,
+	IOMMU_VFIO_IOAS_CLEAR = 2,
+};
+
+/**
+ * struct iommu_vfio_ioas - ioctl(IOMMU_VFIO_IOAS)
+ * @size: sizeof(struct iommu_vfio_ioas)
+ * @ioas_id: the IOAS to use (SET), or the one in use (GET)
+ * @op: one of enum iommufd_vfio_ioas_op
+ * @__reserved: must be 0
+ *
+ * Choose the IOAS that VFIO's type1 container ioctls on this /dev/iommu
+ * file (VFIO_IOMMU_MAP_DMA and the others) work on. The file does not
+ * hold the IOAS by this: destroying it leaves the file without one. A
+ * non-zero @__reserved or an unknown @op gives EOPNOTSUPP. Only GET writes
+ * back, and only @ioas_id.
+ */
+struct iommu_vfio_ioas {
+	__u32 size;
+	__u32 ioas_id;
+	__u16 op;
+	__u16 __reserved;
+};
+
+#define IOMMU_VFIO_IOAS _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VFIO_IOAS)
+
 #endif
