@@ -32,6 +32,7 @@ union iob_ucmd_buffer {
 	struct iommu_destroy destroy;
 	struct iommu_hw_info hw_info;
 	struct iommu_hwpt_alloc hwpt_alloc;
+	struct iommu_hwpt_invalidate hwpt_invalidate;
 	struct iommu_ioas_alloc ioas_alloc;
 	struct iommu_ioas_allow_iovas allow_iovas;
 	struct iommu_ioas_copy ioas_copy;
@@ -62,6 +63,8 @@ static const struct iob_ioctl_op iob_ioctl_ops[] = {
 		  __reserved),
 	IOB_IOCTL(IOMMU_HWPT_ALLOC, iob_hwpt_alloc_ioctl,
 		  struct iommu_hwpt_alloc, __reserved),
+	IOB_IOCTL(IOMMU_HWPT_INVALIDATE, iob_hwpt_invalidate_ioctl,
+		  struct iommu_hwpt_invalidate, __reserved),
 	IOB_IOCTL(IOMMU_IOAS_ALLOC, iob_ioas_alloc_ioctl,
 		  struct iommu_ioas_alloc, out_ioas_id),
 	IOB_IOCTL(IOMMU_IOAS_ALLOW_IOVAS, iob_ioas_allow_iovas_ioctl,

@@ -6,6 +6,7 @@
  * to an IOAS. Each HWPT holds a long-term reference on its IOAS; each
  * device attached to it holds one on the HWPT.
  */
+#include <linux/bits.h>
 #include <linux/module.h>
 #include <linux/uaccess.h>
 
@@ -211,5 +212,32 @@ out_put_pt:
 	iob_object_put(pt_obj);
 out_put_dev:
 	iob_object_put(dev_obj);
+	return rc;
+}
+
+/* The most entries one IOMMU_HWPT_INVALIDATE may name, as in Linux. */
+#define IOB_INVALIDATE_MAX_ENTRIES BIT(19)
+
+/*
+ * IOMMU_HWPT_INVALIDATE. TCE tables have no second stage, so no HWPT is
+ * ever nested: once the structure passes Linux's checks, the ID names
+ * nothing that can be invalidated. As Linux does, the count of entries
+ * done (none) is written back whatever the error.
+ */
+int iob_hwpt_invalidate_ioctl(struct iob_ucmd *ucmd)
+{
+	struct iommu_hwpt_invalidate *cmd = ucmd->cmd;
+	int rc = -ENOENT;
+
+	if (cmd->__reserved)
+		rc = -EOPNOTSUPP;
+	else if (cmd->entry_num &&
+		 (!cmd->data_uptr || !cmd->entry_len ||
+		  cmd->entry_len > PAGE_SIZE ||
+		  cmd->entry_num > IOB_INVALIDATE_MAX_ENTRIES))
+		rc = -EINVAL;
+	cmd->entry_num = 0;
+	if (iob_ucmd_respond(ucmd, sizeof(*cmd)))
+		return -EFAULT;
 	return rc;
 }

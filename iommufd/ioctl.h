@@ -50,6 +50,7 @@ long iob_ioctl(struct file *file, unsigned int cmd, unsigned long uarg);
 int iob_destroy_ioctl(struct iob_ucmd *ucmd);
 int iob_get_hw_info_ioctl(struct iob_ucmd *ucmd);
 int iob_hwpt_alloc_ioctl(struct iob_ucmd *ucmd);
+int iob_hwpt_invalidate_ioctl(struct iob_ucmd *ucmd);
 int iob_ioas_alloc_ioctl(struct iob_ucmd *ucmd);
 int iob_ioas_allow_iovas_ioctl(struct iob_ucmd *ucmd);
 int iob_ioas_copy_ioctl(struct iob_ucmd *ucmd);

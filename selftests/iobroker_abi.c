@@ -30,6 +30,7 @@ static const struct {
 	{ IOMMU_IOAS_UNMAP, 24, sizeof(struct iommu_ioas_unmap) },
 	{ IOMMU_OPTION, 24, sizeof(struct iommu_option) },
 	{ IOMMU_VFIO_IOAS, 12, sizeof(struct iommu_vfio_ioas) },
+	{ IOMMU_HWPT_INVALIDATE, 32, sizeof(struct iommu_hwpt_invalidate) },
 	{ IOMMU_HWPT_ALLOC, 24, sizeof(struct iommu_hwpt_alloc) },
 	{ IOMMU_GET_HW_INFO, 32, sizeof(struct iommu_hw_info) },
 	{ IOMMU_TEST_CMD, offsetof(struct iommu_test_cmd, last) + 4,

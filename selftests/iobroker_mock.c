@@ -364,6 +364,47 @@ TEST_F(mock, hwpt_alloc_errnos)
 	EXPECT_EQ(0, iob_destroy(self->fd, cmd.out_hwpt_id));
 }
 
+/* No HWPT is nested on TCE: invalidation finds none, after Linux's checks. */
+TEST_F(mock, invalidate_finds_no_nested_hwpt)
+{
+	__u64 entry[4] = {};
+	struct iommu_hwpt_invalidate cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = self->hwpt_ids[0],
+		.data_uptr = (uintptr_t)entry,
+		.entry_len = sizeof(entry),
+		.entry_num = 1,
+	};
+
+	EXPECT_EQ(ENOENT, iob_ioctl(self->fd, IOMMU_HWPT_INVALIDATE, &cmd));
+	EXPECT_EQ(0, cmd.entry_num);
+	cmd.hwpt_id = self->ioas_id;
+	EXPECT_EQ(ENOENT, iob_ioctl(self->fd, IOMMU_HWPT_INVALIDATE, &cmd));
+	cmd.entry_num = 1;
+	cmd.__reserved = 1;
+	EXPECT_EQ(EOPNOTSUPP, iob_ioctl(self->fd, IOMMU_HWPT_INVALIDATE, &cmd));
+	EXPECT_EQ(0, cmd.entry_num);
+	cmd.__reserved = 0;
+	cmd.entry_num = 1;
+	cmd.data_uptr = 0;
+	EXPECT_EQ(EINVAL, iob_ioctl(self->fd, IOMMU_HWPT_INVALIDATE, &cmd));
+	cmd.data_uptr = (uintptr_t)entry;
+	cmd.entry_num = 1;
+	cmd.entry_len = 0;
+	EXPECT_EQ(EINVAL, iob_ioctl(self->fd, IOMMU_HWPT_INVALIDATE, &cmd));
+	cmd.entry_num = 1;
+	cmd.entry_len = page_size + 1;
+	EXPECT_EQ(EINVAL, iob_ioctl(self->fd, IOMMU_HWPT_INVALIDATE, &cmd));
+	cmd.entry_len = sizeof(entry);
+	cmd.entry_num = (1u << 19) + 1;
+	EXPECT_EQ(EINVAL, iob_ioctl(self->fd, IOMMU_HWPT_INVALIDATE, &cmd));
+	/* No entries: only the ID is looked at. */
+	cmd.entry_num = 0;
+	cmd.data_uptr = 0;
+	cmd.hwpt_id = self->hwpt_ids[0];
+	EXPECT_EQ(ENOENT, iob_ioctl(self->fd, IOMMU_HWPT_INVALIDATE, &cmd));
+}
+
 TEST_F(mock, large_io_pages)
 {
 	__u32 large = MOCK_FLAGS_DEVICE_IOB_PAGE_SHIFT(__builtin_ctzl(hpage_size));

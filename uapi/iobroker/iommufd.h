@@ -463,6 +463,47 @@ struct iommu_hw_info_iob_tce {
 };
 
 /**
+ * enum iommu_hwpt_invalidate_data_type - &iommu_hwpt_invalidate.data_type
+ * @IOMMU_HWPT_INVALIDATE_DATA_VTD_S1: Intel VT-d first-stage entries;
+ *	never served here
+ */
+enum iommu_hwpt_invalidate_data_type {
+	IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 = 0,
+};
+
+/**
+ * struct iommu_hwpt_invalidate - ioctl(IOMMU_HWPT_INVALIDATE)
+ * @size: sizeof(struct iommu_hwpt_invalidate)
+ * @hwpt_id: a nested HWPT whose caches to invalidate
+ * @data_uptr: an array of @entry_num entries of @entry_len bytes
+ * @data_type: enum iommu_hwpt_invalidate_data_type of the entries
+ * @entry_len: bytes per entry, at most PAGE_SIZE
+ * @entry_num: in: entries at @data_uptr, at most 2^19; out: how many were
+ *	done
+ * @__reserved: must be 0
+ *
+ * Invalidate what a user-managed (nested) page table caches. A TCE table
+ * has no second stage, so there is no nested HWPT to name: after the
+ * checks of the structure, every @hwpt_id gives ENOENT, and @entry_num
+ * comes back as 0 (written back on every error but EFAULT, as in Linux).
+ *
+ * Errors: EOPNOTSUPP for a non-zero @__reserved; EINVAL for entries
+ * without a pointer or a length, longer than PAGE_SIZE or more than 2^19;
+ * ENOENT.
+ */
+struct iommu_hwpt_invalidate {
+	__u32 size;
+	__u32 hwpt_id;
+	__aligned_u64 data_uptr;
+	__u32 data_type;
+	__u32 entry_len;
+	__u32 entry_num;
+	__u32 __reserved;
+};
+
+#define IOMMU_HWPT_INVALIDATE _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_INVALIDATE)
+
+/**
  * enum iommufd_hw_info_flags - &iommu_hw_info.flags
  * @IOMMU_HW_INFO_FLAG_INPUT_TYPE: @in_data_type says which type of data
  *	the caller wants; without it, the device's own type
