@@ -319,6 +319,13 @@ void iob_object_abort_destroy(struct iob_ctx *ctx, struct iob_object *obj)
 }
 EXPORT_SYMBOL_IOB_TEST(iob_object_abort_destroy);
 
+/* Take @obj short-term if it is there, of @type, and not being destroyed. */
+static bool iob_object_tryhold(struct iob_object *obj, enum iob_obj_type type)
+{
+	return obj && (type == IOB_OBJ_ANY || iob_object_type(obj) == type) &&
+	       down_read_trylock(&obj->destroy_rwsem);
+}
+
 /**
  * iob_object_get() - look up an object and hold it short-term
  * @ctx: context to search
@@ -345,8 +352,7 @@ struct iob_object *iob_object_get(struct iob_ctx *ctx, u32 id,
 	 */
 	rcu_read_lock();
 	obj = xa_load(&ctx->objects, id);
-	if (obj && (type == IOB_OBJ_ANY || iob_object_type(obj) == type) &&
-	    down_read_trylock(&obj->destroy_rwsem)) {
+	if (iob_object_tryhold(obj, type)) {
 		if (likely(!obj->dead)) {
 			rcu_read_unlock();
 			return obj;
@@ -361,8 +367,7 @@ struct iob_object *iob_object_get(struct iob_ctx *ctx, u32 id,
 	 */
 	xa_lock(&ctx->objects);
 	obj = xa_load(&ctx->objects, id);
-	if (!obj || (type != IOB_OBJ_ANY && iob_object_type(obj) != type) ||
-	    !down_read_trylock(&obj->destroy_rwsem))
+	if (!iob_object_tryhold(obj, type))
 		obj = ERR_PTR(-ENOENT);
 	xa_unlock(&ctx->objects);
 	return obj;
