@@ -52,6 +52,14 @@ static void tce_pt_unmap(struct iob_pt *pt, u64 iova, u64 len)
 		tce_table_unmap(tbl, iova, len);
 }
 
+/* Maps never span two windows: a cut between windows has nothing to do. */
+static int tce_pt_split(struct iob_pt *pt, u64 iova)
+{
+	struct tce_table *tbl = tce_pt_window(pt, iova - 1, 2);
+
+	return tbl ? tce_table_split(tbl, iova) : 0;
+}
+
 static phys_addr_t tce_pt_iova_to_phys(struct iob_pt *pt, u64 iova)
 {
 	struct tce_table *tbl = tce_pt_window(pt, iova, 1);
@@ -72,6 +80,7 @@ static void tce_pt_free(struct iob_pt *pt)
 static const struct iob_pt_ops tce_pt_ops = {
 	.map = tce_pt_map,
 	.unmap = tce_pt_unmap,
+	.split = tce_pt_split,
 	.iova_to_phys = tce_pt_iova_to_phys,
 	.free = tce_pt_free,
 };

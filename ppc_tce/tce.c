@@ -476,6 +476,38 @@ u64 tce_table_unmap(struct tce_table *tbl, u64 iova, u64 len)
 EXPORT_SYMBOL_IOB_TEST(tce_table_unmap);
 
 /**
+ * tce_table_split() - let an unmap stop or start at a bus address
+ * @tbl: the table
+ * @iova: a bus address inside the window, not its first
+ *
+ * If one map call mapped the entries on both sides of @iova, the shadow
+ * records them as two from now on, so that tce_table_unmap() may clear
+ * either side alone; else nothing changes.
+ *
+ * Return: 0, or -EINVAL if @iova is not on an IO page boundary or not
+ * inside the window.
+ */
+int tce_table_split(struct tce_table *tbl, u64 iova)
+{
+	u64 idx, n, *before, *after;
+
+	if (!tce_range(tbl, iova, 1ULL << tbl->geo.page_shift, &idx, &n) ||
+	    !idx)
+		return -EINVAL;
+	mutex_lock(&tbl->lock);
+	before = tce_tree_slot(&tbl->shadow, idx - 1, false);
+	after = tce_tree_slot(&tbl->shadow, idx, false);
+	if (before && after && *before & TCE_SHADOW_VALID &&
+	    *after & TCE_SHADOW_VALID && !(*after & TCE_SHADOW_FIRST)) {
+		*before |= TCE_SHADOW_LAST;
+		*after |= TCE_SHADOW_FIRST;
+	}
+	mutex_unlock(&tbl->lock);
+	return 0;
+}
+EXPORT_SYMBOL_IOB_TEST(tce_table_split);
+
+/**
  * tce_table_xchg() - store one entry and return the one it replaces
  * @tbl: the table
  * @idx: index relative to the window

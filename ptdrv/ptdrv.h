@@ -49,7 +49,12 @@ struct iob_pt;
  *	is mapped or, on error, nothing is. Called with no iobroker lock a
  *	driver could need; may sleep.
  * @unmap: remove all translations in [@iova, @iova + @len). Always
- *	covers whole earlier @map calls. Cannot fail.
+ *	covers whole earlier @map calls, as cut by @split. Cannot fail.
+ * @split: a mapping made by one @map call across @iova is from now on two,
+ *	one ending just before @iova and one starting there, which later
+ *	@unmap calls may remove one at a time. @iova is aligned to the
+ *	granule. Return: 0, or -EINVAL if the table maps that place with
+ *	IO pages larger than the granule, which would have to be cut
  * @iova_to_phys: the physical address @iova translates to, or 0
  * @free: release the table; nothing is mapped any more
  */
@@ -58,6 +63,7 @@ struct iob_pt_ops {
 		   const struct iob_pt_seg *segs, unsigned int nsegs,
 		   int prot);
 	void (*unmap)(struct iob_pt *pt, u64 iova, u64 len);
+	int (*split)(struct iob_pt *pt, u64 iova);
 	phys_addr_t (*iova_to_phys)(struct iob_pt *pt, u64 iova);
 	void (*free)(struct iob_pt *pt);
 };

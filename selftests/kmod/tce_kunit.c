@@ -214,6 +214,36 @@ static void test_big_page_in_small_entries(struct kunit *test)
 	tp->pt.ops->free(&tp->pt);
 }
 
+/* A cut makes one map call two, which can then be unmapped one by one. */
+static void test_split_runs(struct kunit *test)
+{
+	struct tce_pt *tp = sw_table(test, 0, SZ_1G, 12, 1);
+	struct tce_table *t = tp->win[0];
+	u64 *shadow;
+
+	KUNIT_ASSERT_EQ(test, map1(tp, SZ_1M, SZ_1G, 8 * SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, tp->pt.ops->split(&tp->pt, SZ_1M + 3 * SZ_4K),
+			0);
+	shadow = tce_tree_slot(&t->shadow, (SZ_1M >> 12) + 2, false);
+	KUNIT_EXPECT_TRUE(test, *shadow & TCE_SHADOW_LAST);
+	shadow = tce_tree_slot(&t->shadow, (SZ_1M >> 12) + 3, false);
+	KUNIT_EXPECT_TRUE(test, *shadow & TCE_SHADOW_FIRST);
+	/* Off an IO page, outside the window, or at its start: refused. */
+	KUNIT_EXPECT_EQ(test, tce_table_split(t, SZ_1M + 100), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tce_table_split(t, SZ_1G), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tce_table_split(t, 0), -EINVAL);
+	/* Where nothing is mapped, or a run already ends, nothing changes. */
+	KUNIT_EXPECT_EQ(test, tce_table_split(t, SZ_2M), 0);
+	KUNIT_EXPECT_EQ(test, tce_table_split(t, SZ_1M), 0);
+	KUNIT_EXPECT_EQ(test, tce_table_unmap(t, SZ_1M + 3 * SZ_4K, 5 * SZ_4K),
+			5ull);
+	KUNIT_EXPECT_EQ(test, tce_table_lookup(t, SZ_1M + 2 * SZ_4K),
+			SZ_1G + 2 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, tce_table_unmap(t, SZ_1M, 3 * SZ_4K), 3ull);
+	KUNIT_EXPECT_EQ(test, t->mapped, 0ull);
+	tp->pt.ops->free(&tp->pt);
+}
+
 static void test_one_kill_per_call(struct kunit *test)
 {
 	struct tce_pt *tp = sw_table(test, 0, SZ_4G, 12, 2);
@@ -510,6 +540,7 @@ static struct kunit_case iob_tce_cases[] = {
 	KUNIT_CASE(test_level_boundaries),
 	KUNIT_CASE(test_clear_over_holes),
 	KUNIT_CASE(test_big_page_in_small_entries),
+	KUNIT_CASE(test_split_runs),
 	KUNIT_CASE(test_one_kill_per_call),
 	KUNIT_CASE(test_xchg_returns_old),
 	KUNIT_CASE(test_failed_map_leaves_nothing),
