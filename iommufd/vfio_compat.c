@@ -12,8 +12,10 @@
  * type in use; a file that has not chosen one yet is decoded as type1v2,
  * as Linux does. The checks of every call come in Linux 6.12's order.
  *
- * Type1v2 only, so far: VFIO_TYPE1_IOMMU unmaps parts of mappings, which
- * needs splitting areas, and is refused until iopt/ can split.
+ * Type1 (version 1) differs from type1v2 in one thing: an unmap may take
+ * part of what one map made. As in Linux, choosing it turns large pages
+ * off on the IOAS, and an unmap on an IOAS with large pages off first cuts
+ * the mappings at both ends of its range, whichever type asked for it.
  */
 #include <linux/align.h>
 #include <linux/errno.h>
@@ -271,8 +273,20 @@ static long iob_vfio_type1_unmap_dma(struct iob_ctx *ctx, void __user *arg)
 	} else if (check_add_overflow(unmap.iova, unmap.size - 1, &last)) {
 		rc = -EOVERFLOW;
 	} else {
+		rc = 0;
+		/*
+		 * Large pages off: the mappings may be cut, type1 style. A
+		 * range from IOVA 0 has no mapping before it to cut off.
+		 */
+		if (!iopt_large_pages(&ioas->iopt)) {
+			rc = iopt_cut(&ioas->iopt, last);
+			if (!rc && unmap.iova)
+				rc = iopt_cut(&ioas->iopt, unmap.iova - 1);
+		}
 		/* Unlike IOMMU_IOAS_UNMAP, a range with nothing in it is fine. */
-		rc = iopt_unmap(&ioas->iopt, unmap.iova, last, &unmapped);
+		if (!rc)
+			rc = iopt_unmap(&ioas->iopt, unmap.iova, last,
+					&unmapped);
 	}
 	/* The caller learns what went, whatever else happened. */
 	unmap.size = unmapped;
@@ -304,6 +318,14 @@ static const struct iob_vfio_iommu iob_vfio_type1v2 = {
 	.unmap_dma = iob_vfio_type1_unmap_dma,
 };
 
+/* The same structures: what differs is the IOAS's large pages setting. */
+static const struct iob_vfio_iommu iob_vfio_type1 = {
+	.type = VFIO_TYPE1_IOMMU,
+	.get_info = iob_vfio_type1_get_info,
+	.map_dma = iob_vfio_type1_map_dma,
+	.unmap_dma = iob_vfio_type1_unmap_dma,
+};
+
 /* The decoder of the type the file chose; type1v2 before any choice. */
 static const struct iob_vfio_iommu *iob_vfio_iommu_of(struct iob_ctx *ctx)
 {
@@ -311,6 +333,8 @@ static const struct iob_vfio_iommu *iob_vfio_iommu_of(struct iob_ctx *ctx)
 	case 0:
 	case VFIO_TYPE1v2_IOMMU:
 		return &iob_vfio_type1v2;
+	case VFIO_TYPE1_IOMMU:
+		return &iob_vfio_type1;
 	}
 	return NULL;
 }
@@ -323,6 +347,7 @@ static long iob_vfio_check_extension(struct iob_ctx *ctx, unsigned long ext)
 	struct iob_ioas *ioas;
 
 	switch (ext) {
+	case VFIO_TYPE1_IOMMU:
 	case VFIO_TYPE1v2_IOMMU:
 	case VFIO_UNMAP_ALL:
 		return 1;
@@ -334,7 +359,6 @@ static long iob_vfio_check_extension(struct iob_ctx *ctx, unsigned long ext)
 		iob_ioas_put(ioas);
 		return 1;
 	default:
-		/* VFIO_TYPE1_IOMMU among them: see the top of the file. */
 		return 0;
 	}
 }
@@ -343,15 +367,24 @@ static long iob_vfio_check_extension(struct iob_ctx *ctx, unsigned long ext)
 static long iob_vfio_set_iommu(struct iob_ctx *ctx, unsigned long type)
 {
 	struct iob_ioas *ioas;
+	int rc = 0;
 
-	if (type != VFIO_TYPE1v2_IOMMU)
+	if (type != VFIO_TYPE1v2_IOMMU && type != VFIO_TYPE1_IOMMU)
 		return -EINVAL;
 	ioas = iob_vfio_ioas_get(ctx);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
-	WRITE_ONCE(ctx->vfio_type, type);
+	/*
+	 * Type1 unmaps parts of mappings, which a large IO page could not
+	 * follow: as in Linux, it turns them off, which is refused (EINVAL)
+	 * once the IOAS has mappings in a page table.
+	 */
+	if (type == VFIO_TYPE1_IOMMU)
+		rc = iopt_set_large_pages(&ioas->iopt, false);
+	if (!rc)
+		WRITE_ONCE(ctx->vfio_type, type);
 	iob_ioas_put(ioas);
-	return 0;
+	return rc;
 }
 
 /**

@@ -648,3 +648,101 @@ again:
 	return rc;
 }
 EXPORT_SYMBOL_IOB_TEST(iopt_unmap);
+
+/*
+ * Split @area so that a new area starts at IOVA @at. The two halves share
+ * the pages and, if the area is filled, hold the same pinned pages between
+ * them and stay mapped as they are: with large pages off every page table
+ * maps one IO page per page at most, so each half can later be unmapped on
+ * its own.
+ */
+static int iopt_split_area(struct iopt *iopt, struct iopt_area *area, u64 at)
+{
+	u64 delta = at - area->node.start;
+	struct iopt_area *rhs;
+	struct iob_pt *pt;
+	unsigned long i;
+	int rc;
+
+	lockdep_assert_held(&iopt->pts_rwsem);
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	if (!area->live || area->unmapper)
+		return -EBUSY;
+	if ((at | (area->pages_offset + delta)) & (iopt->iova_alignment - 1))
+		return -EINVAL;
+	/* Pins of accesses are kept by the area's range: they cannot follow. */
+	if (atomic_read(&area->access_pins))
+		return -EINVAL;
+	/* A large IO page over the cut could not be unmapped by halves. */
+	if (area->filled && iopt->large_pages)
+		return -EINVAL;
+	if (iopt->nareas >= iopt_area_limit())
+		return -ENOSPC;
+	rhs = kzalloc(sizeof(*rhs), GFP_KERNEL_ACCOUNT);
+	if (!rhs)
+		return -ENOMEM;
+	/* A table that refuses keeps a cut made by another: that is harmless. */
+	if (area->filled) {
+		xa_for_each(&iopt->pts, i, pt) {
+			rc = pt->ops->split(pt, at);
+			if (rc) {
+				kfree(rhs);
+				return rc;
+			}
+		}
+	}
+
+	iopt_pages_get(area->pages);
+	rhs->pages = area->pages;
+	rhs->pages_offset = area->pages_offset + delta;
+	rhs->prot = area->prot;
+	rhs->live = true;
+	rhs->filled = area->filled;
+	INIT_LIST_HEAD(&rhs->mapping);
+	if (area->filled)
+		iopt_pages_split_user(area->pages, &area->pages_node,
+				      &rhs->pages_node,
+				      rhs->pages_offset >> PAGE_SHIFT);
+	iopt_itree_remove(&area->node, &iopt->areas);
+	rhs->node.start = at;
+	rhs->node.last = area->node.last;
+	area->node.last = at - 1;
+	iopt_itree_insert(&area->node, &iopt->areas);
+	iopt_itree_insert(&rhs->node, &iopt->areas);
+	WRITE_ONCE(iopt->nareas, iopt->nareas + 1);
+	return 0;
+}
+
+/**
+ * iopt_cut() - end a mapping at an IOVA, splitting the one that crosses it
+ * @iopt: the IOVA space
+ * @last: the IOVA that is to be the last byte of a mapping
+ *
+ * For VFIO's type1 API, which unmaps parts of what was mapped in one
+ * call: cut at both ends of the range first, then unmap it. Cutting where
+ * no mapping crosses does nothing. Needs large pages off if the mapping is
+ * in a page table.
+ *
+ * Return: 0; -EINVAL if the cut is not aligned to the IOVA space's
+ * alignment (in IOVA and in memory), an in-kernel access holds pins in the
+ * mapping, or large pages are on and the mapping is in a page table;
+ * -EBUSY if the mapping is being mapped or unmapped; -ENOSPC if the IOVA
+ * space holds as many mappings as it may; -ENOMEM.
+ */
+int iopt_cut(struct iopt *iopt, u64 last)
+{
+	struct iopt_area *area;
+	int rc = 0;
+
+	if (last == U64_MAX)
+		return 0;
+	down_read(&iopt->pts_rwsem);
+	down_write(&iopt->iova_rwsem);
+	area = iopt_area_first(iopt, last, last);
+	if (area && area->node.last != last)
+		rc = iopt_split_area(iopt, area, last + 1);
+	up_write(&iopt->iova_rwsem);
+	up_read(&iopt->pts_rwsem);
+	return rc;
+}
+EXPORT_SYMBOL_IOB_TEST(iopt_cut);

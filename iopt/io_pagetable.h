@@ -190,6 +190,7 @@ int iopt_map(struct iopt *iopt, struct iopt_mapping *m, u64 *iova,
 	     int prot, bool fixed, int (*confirm)(void *arg, u64 iova),
 	     void *arg);
 int iopt_unmap(struct iopt *iopt, u64 start, u64 last, u64 *unmapped);
+int iopt_cut(struct iopt *iopt, u64 last);
 
 int iopt_reserve(struct iopt *iopt, u64 start, u64 last,
 		 const void *owner);

@@ -440,6 +440,28 @@ void iopt_pages_remove_user(struct iopt_pages *pages, struct iopt_itn *user)
 	mutex_unlock(&pages->mutex);
 }
 
+/**
+ * iopt_pages_split_user() - make two users of one user's interval
+ * @pages: the pages
+ * @user: a node added by iopt_pages_add_user(); keeps the pages before @at
+ * @rhs: an unused node; takes the pages from @at on
+ * @at: first page index of @rhs, inside @user's interval and not its first
+ *
+ * The pages held stay the same, so nothing is pinned, unpinned or charged.
+ */
+void iopt_pages_split_user(struct iopt_pages *pages, struct iopt_itn *user,
+			   struct iopt_itn *rhs, unsigned long at)
+{
+	mutex_lock(&pages->mutex);
+	iopt_itree_remove(user, &pages->users);
+	rhs->start = at;
+	rhs->last = user->last;
+	user->last = at - 1;
+	iopt_itree_insert(user, &pages->users);
+	iopt_itree_insert(rhs, &pages->users);
+	mutex_unlock(&pages->mutex);
+}
+
 /* --- pins of in-kernel accesses ------------------------------------------- */
 
 /**

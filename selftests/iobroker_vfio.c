@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * VFIO's container API on /dev/iommu: IOMMU_VFIO_IOAS, then the calls a
- * VFIO type1v2 user makes, with Linux 6.12's structures from <linux/vfio.h>
+ * VFIO type1 or type1v2 user makes, with Linux 6.12's structures from <linux/vfio.h>
  * and its errnos in its order, against mock page tables.
  */
 #define _GNU_SOURCE
@@ -11,6 +11,7 @@
 
 #include "kselftest_harness.h"
 
+#include "iob_access.h"
 #include "iob_buffer.h"
 
 /* A VFIO ioctl whose argument is a value, as an errno or its result. */
@@ -116,9 +117,9 @@ TEST_F(vfio, container_calls_without_an_ioas)
 				VFIO_TYPE1v2_IOMMU));
 	EXPECT_EQ(1, vfio_value(self->fd, VFIO_CHECK_EXTENSION,
 				VFIO_UNMAP_ALL));
-	/* Not offered (yet): partial unmaps of type1, and the rest. */
-	EXPECT_EQ(0, vfio_value(self->fd, VFIO_CHECK_EXTENSION,
+	EXPECT_EQ(1, vfio_value(self->fd, VFIO_CHECK_EXTENSION,
 				VFIO_TYPE1_IOMMU));
+	/* Not offered (yet): sPAPR's types, and the rest. */
 	EXPECT_EQ(0, vfio_value(self->fd, VFIO_CHECK_EXTENSION,
 				VFIO_SPAPR_TCE_v2_IOMMU));
 	EXPECT_EQ(0, vfio_value(self->fd, VFIO_CHECK_EXTENSION,
@@ -128,7 +129,7 @@ TEST_F(vfio, container_calls_without_an_ioas)
 				      VFIO_DMA_CC_IOMMU));
 
 	/* The type is checked before the IOAS. */
-	EXPECT_EQ(-EINVAL, vfio_value(self->fd, VFIO_SET_IOMMU,
+	EXPECT_EQ(-ENODEV, vfio_value(self->fd, VFIO_SET_IOMMU,
 				      VFIO_TYPE1_IOMMU));
 	EXPECT_EQ(-EINVAL, vfio_value(self->fd, VFIO_SET_IOMMU,
 				      VFIO_NOIOMMU_IOMMU));
@@ -311,6 +312,87 @@ TEST_F(vfio, info_and_capabilities)
 				TH_LOG("argsz %u: byte %zu written", argsz, at);
 			}
 	}
+}
+
+/*
+ * Type1 (version 1) unmaps parts of mappings: choosing it turns large
+ * pages off, and each unmap cuts the mappings at its ends first. What is
+ * left stays mapped and pinned; what went is neither.
+ */
+TEST_F(vfio, type1_unmaps_parts)
+{
+	__u64 iova = MOCK_APERTURE_START, unmapped, huge;
+	size_t pg = page_size;
+	int access_fd;
+	__u32 item;
+
+	EXPECT_EQ(1, vfio_value(self->fd, VFIO_CHECK_EXTENSION,
+				VFIO_TYPE1_IOMMU));
+	ASSERT_EQ(0, iob_mock_domain(self->fd, self->ioas, NULL, &self->hwpt,
+				     NULL));
+	ASSERT_EQ(0, vfio_ioas(self->fd, IOMMU_VFIO_IOAS_SET, &self->ioas));
+
+	/* Too late once the IOAS has mappings in a page table. */
+	ASSERT_EQ(0, vfio_map(self->fd, buffer, iova, buffer_size, RW));
+	EXPECT_EQ(-EINVAL, vfio_value(self->fd, VFIO_SET_IOMMU,
+				      VFIO_TYPE1_IOMMU));
+	ASSERT_EQ(0, iob_option_get(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				    self->ioas, &huge));
+	EXPECT_EQ(1, huge);
+	ASSERT_EQ(0, vfio_unmap(self->fd, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL,
+				NULL));
+	ASSERT_EQ(0, vfio_value(self->fd, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU));
+	ASSERT_EQ(0, iob_option_get(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				    self->ioas, &huge));
+	EXPECT_EQ(0, huge);
+
+	/* One map, then its second page, then pages 4 to 6 across a cut. */
+	ASSERT_EQ(0, vfio_map(self->fd, buffer, iova, 8 * pg, RW));
+	ASSERT_EQ(0, vfio_unmap(self->fd, iova + pg, pg, 0, &unmapped));
+	EXPECT_EQ(pg, unmapped);
+	ASSERT_EQ(0, vfio_unmap(self->fd, iova + 4 * pg, 3 * pg, 0,
+				&unmapped));
+	EXPECT_EQ(3 * pg, unmapped);
+	EXPECT_EQ(0, iob_check_map(self->fd, self->hwpt, iova, buffer, pg));
+	EXPECT_EQ(0, iob_check_map(self->fd, self->hwpt, iova + 2 * pg,
+				   buffer + 2 * pg, 2 * pg));
+	EXPECT_EQ(0, iob_check_map(self->fd, self->hwpt, iova + 7 * pg,
+				   buffer + 7 * pg, pg));
+	EXPECT_NE(0, iob_check_map(self->fd, self->hwpt, iova + pg,
+				   buffer + pg, pg));
+	EXPECT_NE(0, iob_check_map(self->fd, self->hwpt, iova + 5 * pg,
+				   buffer + 5 * pg, pg));
+	EXPECT_EQ(0, iob_check_refs(self->fd, buffer, pg, 1));
+	EXPECT_EQ(0, iob_check_refs(self->fd, buffer + pg, pg, 0));
+	EXPECT_EQ(0, iob_check_refs(self->fd, buffer + 2 * pg, 2 * pg, 1));
+	EXPECT_EQ(0, iob_check_refs(self->fd, buffer + 4 * pg, 3 * pg, 0));
+	EXPECT_EQ(0, iob_check_refs(self->fd, buffer + 7 * pg, pg, 1));
+
+	/* A cut inside a page is refused, and nothing goes. */
+	EXPECT_EQ(EINVAL, vfio_unmap(self->fd, iova + 2 * pg + pg / 2, pg, 0,
+				     &unmapped));
+	EXPECT_EQ(0, unmapped);
+	EXPECT_EQ(0, iob_check_map(self->fd, self->hwpt, iova + 2 * pg,
+				   buffer + 2 * pg, 2 * pg));
+
+	/* Nor can a mapping be cut where an access holds pins. */
+	ASSERT_EQ(0, iob_create_access(self->fd, self->ioas,
+				       MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+				       &access_fd));
+	ASSERT_EQ(0, iob_access_pages(self->fd, access_fd, iova + 2 * pg, pg,
+				      buffer + 2 * pg, 0, &item));
+	EXPECT_EQ(EINVAL, vfio_unmap(self->fd, iova + 3 * pg, pg, 0,
+				     &unmapped));
+	EXPECT_EQ(0, iob_destroy_access_pages(self->fd, access_fd, item));
+	close(access_fd);
+	ASSERT_EQ(0, vfio_unmap(self->fd, iova + 3 * pg, pg, 0, &unmapped));
+	EXPECT_EQ(pg, unmapped);
+
+	/* Everything left: the pieces of the first map. */
+	ASSERT_EQ(0, vfio_unmap(self->fd, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL,
+				&unmapped));
+	EXPECT_EQ(3 * pg, unmapped);
+	EXPECT_EQ(0, iob_check_refs(self->fd, buffer, 8 * pg, 0));
 }
 
 TEST_HARNESS_MAIN
