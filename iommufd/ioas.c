@@ -118,7 +118,7 @@ int iob_ioas_map_ioctl(struct iob_ucmd *ucmd)
 		return PTR_ERR(ioas);
 
 	account_mm = READ_ONCE(ucmd->ctx->account_mode) == IOB_ACCOUNT_MM;
-	rc = iopt_mapping_user(&m, cmd->user_va, cmd->length,
+	rc = iopt_mapping_user(&m, &ioas->iopt, cmd->user_va, cmd->length,
 			       prot & IOB_PT_WRITE, account_mm);
 	if (!rc) {
 		iova = cmd->iova;

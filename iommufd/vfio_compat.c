@@ -234,8 +234,8 @@ static long iob_vfio_type1_map_dma(struct iob_ctx *ctx, void __user *arg)
 	if (!prot)
 		goto out_put;
 	account_mm = READ_ONCE(ctx->account_mode) == IOB_ACCOUNT_MM;
-	rc = iopt_mapping_user(&m, map.vaddr, map.size, prot & IOB_PT_WRITE,
-			       account_mm);
+	rc = iopt_mapping_user(&m, &ioas->iopt, map.vaddr, map.size,
+			       prot & IOB_PT_WRITE, account_mm);
 	if (!rc) {
 		iova = map.iova;
 		rc = iopt_map(&ioas->iopt, &m, &iova, prot, true, NULL, NULL);

@@ -190,6 +190,40 @@ static void iopt_free_area(struct iopt_area *area)
 	kfree(area);
 }
 
+/* Free a spare: an area and the memory of the pages it pointed at. */
+static void iopt_free_spare(struct iopt_area *spare)
+{
+	if (spare) {
+		kfree(spare->pages);
+		kfree(spare);
+	}
+}
+
+/*
+ * Free an area an unmap took out. If it held the last reference on its
+ * pages and the IOVA space has no spare, the two become the spare, which
+ * the next map of user memory takes instead of allocating: a program that
+ * maps and unmaps one buffer over and over allocates nothing.
+ */
+static void iopt_retire_area(struct iopt *iopt, struct iopt_area *area)
+{
+	if (!iopt_pages_put_keep(area->pages)) {
+		kfree(area);
+		return;
+	}
+	if (cmpxchg(&iopt->spare, NULL, area))
+		iopt_free_spare(area);
+}
+
+/**
+ * iopt_drop_spare() - free what an IOVA space keeps for its next map
+ * @iopt: the IOVA space, going away
+ */
+void iopt_drop_spare(struct iopt *iopt)
+{
+	iopt_free_spare(xchg(&iopt->spare, NULL));
+}
+
 static void iopt_remove_area(struct iopt *iopt, struct iopt_area *area)
 {
 	lockdep_assert_held_write(&iopt->iova_rwsem);
@@ -211,15 +245,20 @@ static void iopt_mapping_init(struct iopt_mapping *m)
  * reference on @pages, also on error.
  */
 static int iopt_mapping_add(struct iopt_mapping *m, struct iopt_pages *pages,
-			    unsigned long offset, u64 length)
+			    unsigned long offset, u64 length,
+			    struct iopt_area *kept)
 {
-	struct iopt_area *area;
+	struct iopt_area *area = kept;
 
 	if (m->count >= iopt_area_limit()) {
 		iopt_pages_put(pages);
+		kfree(kept);
 		return -ENOSPC;
 	}
-	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
+	if (area)
+		memset(area, 0, sizeof(*area));
+	else
+		area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
 	if (!area) {
 		iopt_pages_put(pages);
 		return -ENOMEM;
@@ -255,6 +294,7 @@ void iopt_mapping_release(struct iopt_mapping *m)
 /**
  * iopt_mapping_user() - a mapping of user memory (IOMMU_IOAS_MAP)
  * @m: the mapping to fill
+ * @iopt: the IOVA space it is for
  * @uptr: user address of the first byte, in the calling process
  * @length: bytes
  * @writable: devices will be allowed to write
@@ -263,21 +303,36 @@ void iopt_mapping_release(struct iopt_mapping *m)
  * Nothing is pinned yet: the memory is pinned only once an IOAS with page
  * tables maps it.
  *
- * Return: 0; -EINVAL for no length or one too large to describe;
- * -EOVERFLOW for a range that wraps; -ENOMEM. @m is empty on error.
+ * Return: 0; -EINVAL for no length, one too large to describe or one
+ * @iopt's alignment refuses; -EOVERFLOW for a range that wraps; -ENOMEM.
+ * @m is empty on error.
  */
-int iopt_mapping_user(struct iopt_mapping *m, unsigned long uptr, u64 length,
-		      bool writable, bool account_mm)
+int iopt_mapping_user(struct iopt_mapping *m, struct iopt *iopt,
+		      unsigned long uptr, u64 length, bool writable,
+		      bool account_mm)
 {
 	struct iopt_pages *pages;
+	struct iopt_area *spare;
 
 	iopt_mapping_init(m);
 	if (!length || length > SIZE_MAX - PAGE_SIZE)
 		return -EINVAL;
-	pages = iopt_pages_create(uptr, length, writable, account_mm);
-	if (IS_ERR(pages))
+	/*
+	 * A length the IOVA space refuses costs no allocation: a racy look,
+	 * made again under the lock, once the range is known not to wrap
+	 * (which is reported first).
+	 */
+	if (length & (READ_ONCE(iopt->iova_alignment) - 1) &&
+	    uptr <= ULONG_MAX - PAGE_SIZE + 1 - length)
+		return -EINVAL;
+	spare = xchg(&iopt->spare, NULL);
+	pages = iopt_pages_create(uptr, length, writable, account_mm,
+				  spare ? spare->pages : NULL);
+	if (IS_ERR(pages)) {
+		iopt_free_spare(spare);
 		return PTR_ERR(pages);
-	return iopt_mapping_add(m, pages, uptr & ~PAGE_MASK, length);
+	}
+	return iopt_mapping_add(m, pages, uptr & ~PAGE_MASK, length, spare);
 }
 
 /*
@@ -325,7 +380,7 @@ static int iopt_copy_area(struct iopt_mapping *m, struct iopt_area *area,
 	iopt_pages_get(area->pages);
 	return iopt_mapping_add(m, area->pages,
 				area->pages_offset + (pos - area->node.start),
-				to - pos + 1);
+				to - pos + 1, NULL);
 }
 
 /**
@@ -639,7 +694,7 @@ again:
 		iopt_unfill_area(iopt, area);
 		iopt_remove_area(iopt, area);
 		total += iopt_area_length(area);
-		iopt_free_area(area);
+		iopt_retire_area(iopt, area);
 		cond_resched();
 	}
 	up_write(&iopt->iova_rwsem);

@@ -34,6 +34,7 @@ void iopt_free_reserved(struct iopt *iopt);
 int iopt_pin_area(struct iopt_area *area);
 int iopt_map_area(struct iopt_area *area, struct iob_pt *pt, bool large_pages);
 void iopt_unfill_area(struct iopt *iopt, struct iopt_area *area);
+void iopt_drop_spare(struct iopt *iopt);
 
 /*
  * Yield between the areas of a walk that may be long. Most walks have one

@@ -64,6 +64,7 @@ void iopt_init(struct iopt *iopt)
 	iopt->large_pages = true;
 	xa_init_flags(&iopt->accesses, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
 	init_waitqueue_head(&iopt->access_wq);
+	iopt->spare = NULL;
 }
 EXPORT_SYMBOL_IOB_TEST(iopt_init);
 
@@ -278,6 +279,7 @@ void iopt_destroy(struct iopt *iopt)
 	/* Accesses hold a reference on their IOAS; none can be left. */
 	WARN_ON_ONCE(iopt->npts || !xa_empty(&iopt->accesses));
 	WARN_ON_ONCE(iopt_unmap(iopt, 0, U64_MAX, &unmapped));
+	iopt_drop_spare(iopt);
 	iopt_free_reserved(iopt);
 	iopt_free_tree(&iopt->allowed);
 	xa_destroy(&iopt->pts);

@@ -106,6 +106,9 @@ struct iopt_access {
  * @accesses: the registered &struct iopt_access; changed under the
  *	write side of @iova_rwsem and the xarray's lock, walked under either
  * @access_wq: where removing an access waits for its callbacks to end
+ * @spare: an area, and the memory of the pages it was over, that an unmap
+ *	freed and the next map of user memory takes instead of allocating;
+ *	or NULL. Only ever swapped whole, with xchg() and cmpxchg()
  *
  * Lock order: pts_rwsem, iova_rwsem, iopt_pages.mutex, then whatever a
  * page table driver takes. Access callbacks run with none of them held.
@@ -124,6 +127,7 @@ struct iopt {
 	bool large_pages;
 	struct xarray accesses;
 	wait_queue_head_t access_wq;
+	struct iopt_area *spare;
 };
 
 /**
@@ -181,8 +185,9 @@ struct iopt_mapping {
 	u64 length;
 };
 
-int iopt_mapping_user(struct iopt_mapping *m, unsigned long uptr, u64 length,
-		      bool writable, bool account_mm);
+int iopt_mapping_user(struct iopt_mapping *m, struct iopt *iopt,
+		      unsigned long uptr, u64 length, bool writable,
+		      bool account_mm);
 int iopt_mapping_copy(struct iopt_mapping *m, struct iopt *src, u64 start,
 		      u64 length, struct iopt *dst);
 void iopt_mapping_release(struct iopt_mapping *m);

@@ -66,6 +66,8 @@ EXPORT_SYMBOL_IOB_TEST(iopt_temp_memory_limit);
  * @length: bytes
  * @writable: devices will be allowed to write
  * @account_mm: charge the process rather than its user
+ * @kept: memory of earlier pages, from iopt_pages_put_keep(), to use
+ *	instead of a new allocation, or NULL; still the caller's on error
  *
  * The calling process becomes the source: its memory, its limit.
  *
@@ -73,17 +75,21 @@ EXPORT_SYMBOL_IOB_TEST(iopt_temp_memory_limit);
  * range that wraps, -ENOMEM).
  */
 struct iopt_pages *iopt_pages_create(unsigned long uaddr, unsigned long length,
-				     bool writable, bool account_mm)
+				     bool writable, bool account_mm,
+				     struct iopt_pages *kept)
 {
 	unsigned long start = uaddr & PAGE_MASK, end;
-	struct iopt_pages *pages;
+	struct iopt_pages *pages = kept;
 
 	if (check_add_overflow(uaddr, length, &end) ||
 	    end > ULONG_MAX - PAGE_SIZE + 1)
 		return ERR_PTR(-EOVERFLOW);
 	end = PAGE_ALIGN(end);
 
-	pages = kzalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (pages)
+		memset(pages, 0, sizeof(*pages));
+	else
+		pages = kzalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
 	if (!pages)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&pages->kref);
@@ -109,7 +115,8 @@ struct iopt_pages *iopt_pages_create(unsigned long uaddr, unsigned long length,
 	return pages;
 }
 
-static void iopt_pages_release(struct kref *kref)
+/* Let go of everything the pages refer to; their memory stays. */
+static void iopt_pages_teardown(struct kref *kref)
 {
 	struct iopt_pages *pages = container_of(kref, struct iopt_pages, kref);
 
@@ -123,7 +130,12 @@ static void iopt_pages_release(struct kref *kref)
 	mmdrop(pages->source_mm);
 	free_uid(pages->source_user);
 	mutex_destroy(&pages->mutex);
-	kfree(pages);
+}
+
+static void iopt_pages_release(struct kref *kref)
+{
+	iopt_pages_teardown(kref);
+	kfree(container_of(kref, struct iopt_pages, kref));
 }
 
 /**
@@ -133,6 +145,19 @@ static void iopt_pages_release(struct kref *kref)
 void iopt_pages_put(struct iopt_pages *pages)
 {
 	kref_put(&pages->kref, iopt_pages_release);
+}
+
+/**
+ * iopt_pages_put_keep() - drop a reference, keeping the memory of the last
+ * @pages: the pages
+ *
+ * Return: true if that was the last reference: the pages let go of
+ * everything they held, and their memory is the caller's, for
+ * iopt_pages_create() or kfree().
+ */
+bool iopt_pages_put_keep(struct iopt_pages *pages)
+{
+	return kref_put(&pages->kref, iopt_pages_teardown);
 }
 
 /* --- the frames of pinned pages ------------------------------------------ */

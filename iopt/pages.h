@@ -102,8 +102,10 @@ static inline const unsigned long *iopt_pages_frames(struct iopt_pages *pages,
 }
 
 struct iopt_pages *iopt_pages_create(unsigned long uaddr, unsigned long length,
-				     bool writable, bool account_mm);
+				     bool writable, bool account_mm,
+				     struct iopt_pages *kept);
 void iopt_pages_put(struct iopt_pages *pages);
+bool iopt_pages_put_keep(struct iopt_pages *pages);
 
 static inline void iopt_pages_get(struct iopt_pages *pages)
 {

@@ -426,6 +426,52 @@ TEST_F(ioas, copy_needs_a_writeable_source)
 			      iova, page_size, IOMMU_IOAS_MAP_READABLE));
 }
 
+/*
+ * An unmap keeps the memory of the mapping it freed for the next map:
+ * whatever it was, the next mapping is only what its own call says. A
+ * writeable mapping of two pages gives way to a read-only one of three
+ * pages elsewhere in the buffer, then to one of a single page; each maps
+ * and pins exactly its own pages, and close frees the kept memory.
+ */
+TEST_F(ioas, map_after_unmap_is_new)
+{
+	__u64 iova, dst = 0;
+
+	ASSERT_EQ(0, iob_map(self->fd, self->ioas_id, buffer, 2 * page_size,
+			     &iova));
+	ASSERT_EQ(0, iob_unmap(self->fd, self->ioas_id, iova, 2 * page_size,
+			       NULL));
+
+	ASSERT_EQ(0, iob_map_flags(self->fd, self->ioas_id, buffer + page_size,
+				   3 * page_size, &iova,
+				   IOMMU_IOAS_MAP_READABLE));
+	EXPECT_EQ(EPERM, iob_copy(self->fd, self->ioas_id, &dst,
+				  self->ioas_id, iova, page_size, IOB_RW));
+	if (self->stdev_id) {
+		EXPECT_EQ(0, iob_check_map(self->fd, self->hwpt_id, iova,
+					   buffer + page_size, 3 * page_size));
+		EXPECT_EQ(0, iob_check_refs(self->fd, buffer, page_size, 0));
+		EXPECT_EQ(0, iob_check_refs(self->fd, buffer + page_size,
+					    3 * page_size, 1));
+	}
+	ASSERT_EQ(0, iob_unmap(self->fd, self->ioas_id, iova, 3 * page_size,
+			       NULL));
+
+	ASSERT_EQ(0, iob_map(self->fd, self->ioas_id, buffer + 5 * page_size,
+			     page_size, &iova));
+	EXPECT_EQ(0, iob_copy(self->fd, self->ioas_id, &dst, self->ioas_id,
+			      iova, page_size, IOB_RW));
+	if (self->stdev_id) {
+		EXPECT_EQ(0, iob_check_map(self->fd, self->hwpt_id, iova,
+					   buffer + 5 * page_size, page_size));
+		EXPECT_EQ(0, iob_check_refs(self->fd, buffer, 5 * page_size,
+					    0));
+		/* The copy shares the pages: still pinned once. */
+		EXPECT_EQ(0, iob_check_refs(self->fd, buffer + 5 * page_size,
+					    page_size, 1));
+	}
+}
+
 TEST_F(ioas, copy_across_area_boundaries)
 {
 	__u64 dst = 0, len;
