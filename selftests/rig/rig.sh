@@ -35,6 +35,35 @@ fuzz_iterations=20000
 
 log() { printf '[rig] %s\n' "$*" >&2; }
 
+# excluded args|list: selftests/upstream_excluded as the harness's -F/-T
+# arguments, or as "fixture NAME, test NAME" for the verdict. Each line is
+# "fixture|test NAME REASON"; '#' starts a comment line.
+excluded() {
+	awk -v want="$1" '
+	/^#/ || NF == 0 { next }
+	($1 != "fixture" && $1 != "test") || NF < 3 {
+		printf "%s:%d: not \"fixture|test NAME REASON\"\n", \
+			FILENAME, FNR >"/dev/stderr"
+		bad = 1
+		exit 1
+	}
+	{
+		n++
+		arg[n] = ($1 == "fixture" ? "-F " : "-T ") $2
+		txt[n] = $1 " " $2
+	}
+	END {
+		if (bad)
+			exit 1
+		for (i = 1; i <= n; i++) {
+			if (i > 1)
+				printf "%s", want == "args" ? " " : ", "
+			printf "%s", want == "args" ? arg[i] : txt[i]
+		}
+		print ""
+	}' "$top/selftests/upstream_excluded"
+}
+
 # --- building --------------------------------------------------------------
 
 # build_all KBUILD: the modules for that kernel, and the userspace side.
@@ -138,8 +167,10 @@ run_debug() {
 	build_all "$kb"
 	rm -rf "$run"
 	mkdir -p "$run"
+	xargs=
 	case $mode in
 	check)
+		xargs=$(excluded args)
 		{
 			echo "kmemleak-clear"
 			# Huge pages for the hugetlb variants: 64 of 2 MiB.
@@ -157,6 +188,10 @@ run_debug() {
 			# A fixed seed, so that a failure here is reproducible.
 			echo "tap iobroker_fuzz 600 /bin/iobroker_fuzz --tap --seed 1 --iterations $fuzz_iterations --giant --dep-any"
 			echo "text iobroker_demo 300 /bin/iobroker_demo"
+			# Linux's iommufd selftests want 128 huge pages.
+			echo "write /proc/sys/vm/nr_hugepages 128"
+			echo "tap iommufd 1200 /bin/iommufd${xargs:+ $xargs}"
+			echo "tap iommufd_fail_nth 900 /bin/iommufd_fail_nth"
 			unload_modules
 			# Loads and unloads the modules itself.
 			echo "tap iobroker_lifecycle 300 /bin/iobroker_lifecycle"
