@@ -3,9 +3,16 @@
 # Turn a guest run into a verdict. Reads result streams framed by @@iob
 # markers (the host's lint, the guest's result channel) and, last, the
 # kernel console; counts every test case and fails on anything the kernel
-# reported. Prints the failures and a last line "N passed, N failed".
+# reported. Prints the failures, a line of counts for each of Linux's own
+# selftests named in upstream, and a last line "N passed, N failed" whose
+# totals include those.
 #
-#   awk -v qemu_status=N -f report.awk [lint.log] results.log console.log
+#   awk -v qemu_status=N [-v inputs=TEXT] [-v upstream='SUITE ...']
+#       [-v excluded='fixture NAME, test NAME'] -f report.awk
+#       [lint.log] results.log console.log
+#
+# excluded is what the first suite of upstream was told to leave out
+# (selftests/upstream_excluded); it is repeated on that suite's line.
 
 function flunk(why) {
 	failed++
@@ -32,11 +39,24 @@ function end_block(status,    ran) {
 		if (leaks)
 			flunk("kmemleak: " leaks " unreferenced object(s) after the tests")
 	}
+	count_upstream()
 	kind = ""
+}
+
+# What the step that just ended added to the totals, for an upstream suite.
+function count_upstream() {
+	if (kind == "tap" && name in is_upstream) {
+		up_ran[name] = 1
+		up_passed[name] += passed - passed0
+		up_failed[name] += failed - failed0
+	}
 }
 
 BEGIN {
 	passed = 0; failed = 0; done = 0; kind = ""
+	n_upstream = split(upstream, upstream_names, " ")
+	for (i = 1; i <= n_upstream; i++)
+		is_upstream[upstream_names[i]] = 1
 }
 
 # --- result channel ---------------------------------------------------
@@ -44,6 +64,7 @@ FILENAME != ARGV[ARGC - 1] {
 	sub(/\r$/, "")
 	if ($0 ~ /^@@iob:begin /) {
 		kind = $2; name = $3; oks = 0; noks = 0; plan = -1; leaks = 0
+		passed0 = passed; failed0 = failed
 		next
 	}
 	if ($0 ~ /^@@iob:end /) {
@@ -93,8 +114,10 @@ FILENAME != ARGV[ARGC - 1] {
 }
 
 END {
-	if (kind != "")
+	if (kind != "") {
 		flunk(name ": output ends inside the step (guest died)")
+		count_upstream()
+	}
 	if (!done)
 		flunk("guest did not finish its plan (crash, panic or timeout)")
 	if (qemu_status == 124)
@@ -109,6 +132,18 @@ END {
 		print "FAIL: ... and " failed - 60 " more"
 	if (inputs != "")
 		print inputs
+	for (i = 1; i <= n_upstream; i++) {
+		u = upstream_names[i]
+		line = "upstream " u ": "
+		if (u in up_ran)
+			line = line up_passed[u] " passed, " up_failed[u] " failed"
+		else
+			line = line "did not run"
+		if (i == 1 && excluded != "")
+			line = line " (excluded: " excluded \
+			       "; see selftests/upstream_excluded)"
+		print line
+	}
 	print passed " passed, " failed " failed"
 	exit failed ? 1 : 0
 }

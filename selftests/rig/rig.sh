@@ -30,6 +30,10 @@ tests="iobroker_abi iobroker_ioas iobroker_lifetime iobroker_mock
        iobroker_fail_nth iobroker_memlock iobroker_stress iobroker_regress
        iobroker_vfio"
 suites="iobroker_dispatch iobroker_object iobroker_iopt iobroker_tce"
+# Linux's own iommufd selftests (selftests/Makefile builds them from the
+# kernel tree), in the order make check runs them; the cases of iommufd
+# that it leaves out are listed in selftests/upstream_excluded.
+upstream="iommufd iommufd_fail_nth"
 # Calls the fuzzer makes in make check (seed 1).
 fuzz_iterations=20000
 
@@ -167,10 +171,15 @@ run_debug() {
 	build_all "$kb"
 	rm -rf "$run"
 	mkdir -p "$run"
+	# Linux's selftests run, and what they leave out: for the verdict.
+	up=
 	xargs=
+	xlist=
 	case $mode in
 	check)
+		up=$upstream
 		xargs=$(excluded args)
+		xlist=$(excluded list)
 		{
 			echo "kmemleak-clear"
 			# Huge pages for the hugetlb variants: 64 of 2 MiB.
@@ -240,6 +249,7 @@ run_debug() {
 		boot "$run" "$kb" "${TIMEOUT:-$((${FUZZ_SECS:-600} + 3900))}" 1
 	fi
 	awk -v qemu_status=$qstatus -v inputs="$("$rig/inputs.sh" describe)" \
+		-v upstream="$up" -v excluded="$xlist" \
 		-f "$rig/report.awk" $lintlog "$run/results.log" \
 		"$run/console.log"
 }
