@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <linux/vfio.h>
 
 #include "kselftest_harness.h"
 
@@ -198,6 +199,54 @@ static int seq_mock_domain(struct seq *s)
 	if (iob_destroy(s->fd, stdev))
 		return -1;
 	return 0;
+}
+
+/*
+ * VFIO's type1 on /dev/iommu: a container over a mock device's IOAS, one
+ * MAP_DMA, an UNMAP_DMA from its middle (two cuts) and one of the rest.
+ */
+static int seq_vfio_type1(struct seq *s)
+{
+	struct iommu_vfio_ioas set = {
+		.size = sizeof(set),
+		.op = IOMMU_VFIO_IOAS_SET,
+	};
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)s->mem,
+		.iova = IOVA,
+		.size = s->len,
+	};
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap),
+		.iova = IOVA + page_size,
+		.size = 2 * page_size,
+	};
+
+	s->fd = iob_open();
+	if (s->fd < 0)
+		return -1;
+	if (iob_ioas_alloc(s->fd, &set.ioas_id))
+		return -1;
+	if (iob_mock_domain(s->fd, set.ioas_id, NULL, NULL, NULL))
+		return -1;
+	if (iob_ioctl(s->fd, IOMMU_VFIO_IOAS, &set))
+		return -1;
+	if (ioctl(s->fd, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU))
+		return -1;
+	if (iob_ioctl(s->fd, VFIO_IOMMU_MAP_DMA, &map))
+		return -1;
+	if (iob_ioctl(s->fd, VFIO_IOMMU_UNMAP_DMA, &unmap))
+		return -1;
+	if (unmap.size != 2 * page_size)
+		return -1;
+	unmap.flags = VFIO_DMA_UNMAP_FLAG_ALL;
+	unmap.iova = 0;
+	unmap.size = 0;
+	if (iob_ioctl(s->fd, VFIO_IOMMU_UNMAP_DMA, &unmap))
+		return -1;
+	return unmap.size == s->len - 2 * page_size ? 0 : -1;
 }
 
 /* Replace: a device between two IOASes, through a HWPT of its own. */
@@ -478,6 +527,11 @@ FIXTURE_VARIANT_ADD(fail_nth, ioas) {
 FIXTURE_VARIANT_ADD(fail_nth, mock_domain) {
 	.name = "mock_domain",
 	.fn = seq_mock_domain,
+};
+
+FIXTURE_VARIANT_ADD(fail_nth, vfio_type1) {
+	.name = "vfio_type1",
+	.fn = seq_vfio_type1,
 };
 
 FIXTURE_VARIANT_ADD(fail_nth, replace) {

@@ -11,7 +11,9 @@
  * works here unchanged. iobroker offers only these; it has no interrupts,
  * no reset and no writable config space.
  *
- * A program includes either this header or <linux/vfio.h>, not both.
+ * A program that also needs the rest of VFIO's ABI includes
+ * <linux/vfio.h> first: this header then adds nothing, since all it
+ * declares is declared there alike.
  *
  * Who may use a device is decided by the permissions of its node. All
  * devices of an iommu group must be bound to the same /dev/iommu file (or
@@ -22,6 +24,12 @@
  */
 #ifndef _UAPI_IOBROKER_DEVICE_H
 #define _UAPI_IOBROKER_DEVICE_H
+
+/*
+ * <linux/vfio.h> came first and has all of this: its guard is VFIO_H as
+ * installed, _UAPIVFIO_H in the kernel tree.
+ */
+#if !defined(VFIO_H) && !defined(_UAPIVFIO_H)
 
 #include <linux/ioctl.h>
 #include <linux/types.h>
@@ -200,5 +208,7 @@ struct vfio_device_detach_iommufd_pt {
 };
 
 #define VFIO_DEVICE_DETACH_IOMMUFD_PT	_IO(VFIO_TYPE, VFIO_BASE + 20)
+
+#endif /* !VFIO_H && !_UAPIVFIO_H */
 
 #endif
