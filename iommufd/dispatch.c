@@ -33,6 +33,9 @@ union iob_ucmd_buffer {
 	struct iommu_hw_info hw_info;
 	struct iommu_hwpt_alloc hwpt_alloc;
 	struct iommu_hwpt_invalidate hwpt_invalidate;
+	struct iommu_hwpt_set_dirty_tracking set_dirty;
+	struct iommu_hwpt_get_dirty_bitmap get_dirty;
+	struct iommu_fault_alloc fault_alloc;
 	struct iommu_ioas_alloc ioas_alloc;
 	struct iommu_ioas_allow_iovas allow_iovas;
 	struct iommu_ioas_copy ioas_copy;
@@ -65,6 +68,13 @@ static const struct iob_ioctl_op iob_ioctl_ops[] = {
 		  struct iommu_hwpt_alloc, __reserved),
 	IOB_IOCTL(IOMMU_HWPT_INVALIDATE, iob_hwpt_invalidate_ioctl,
 		  struct iommu_hwpt_invalidate, __reserved),
+	IOB_IOCTL(IOMMU_HWPT_SET_DIRTY_TRACKING,
+		  iob_hwpt_set_dirty_tracking_ioctl,
+		  struct iommu_hwpt_set_dirty_tracking, __reserved),
+	IOB_IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, iob_hwpt_get_dirty_bitmap_ioctl,
+		  struct iommu_hwpt_get_dirty_bitmap, data),
+	IOB_IOCTL(IOMMU_FAULT_QUEUE_ALLOC, iob_fault_alloc_ioctl,
+		  struct iommu_fault_alloc, out_fault_fd),
 	IOB_IOCTL(IOMMU_IOAS_ALLOC, iob_ioas_alloc_ioctl,
 		  struct iommu_ioas_alloc, out_ioas_id),
 	IOB_IOCTL(IOMMU_IOAS_ALLOW_IOVAS, iob_ioas_allow_iovas_ioctl,

@@ -8,6 +8,7 @@
  */
 #include <linux/bits.h>
 #include <linux/module.h>
+#include <linux/overflow.h>
 #include <linux/uaccess.h>
 
 #include "../ptdrv/ptdrv.h"
@@ -240,4 +241,75 @@ int iob_hwpt_invalidate_ioctl(struct iob_ucmd *ucmd)
 	if (iob_ucmd_respond(ucmd, sizeof(*cmd)))
 		return -EFAULT;
 	return rc;
+}
+
+/*
+ * IOMMU_HWPT_SET_DIRTY_TRACKING. TCE tables keep no dirty bits: once the
+ * flags and the ID pass Linux's checks, the answer is Linux's for a page
+ * table whose driver cannot track.
+ */
+int iob_hwpt_set_dirty_tracking_ioctl(struct iob_ucmd *ucmd)
+{
+	struct iommu_hwpt_set_dirty_tracking *cmd = ucmd->cmd;
+	struct iob_hwpt *hwpt;
+
+	if (cmd->flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE)
+		return -EOPNOTSUPP;
+	hwpt = iob_hwpt_get(ucmd->ctx, cmd->hwpt_id);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	iob_object_put(&hwpt->obj);
+	return -EOPNOTSUPP;
+}
+
+/* The range of a dirty bitmap, checked as Linux 6.12 checks it. */
+static int iob_dirty_range_check(struct iommu_hwpt_get_dirty_bitmap *cmd,
+				 unsigned long align)
+{
+	u64 last;
+
+	if (!cmd->length)
+		return -EINVAL;
+	if (check_add_overflow(cmd->iova, cmd->length - 1, &last) ||
+	    cmd->iova > ULONG_MAX || last > ULONG_MAX)
+		return -EOVERFLOW;
+	if ((cmd->iova & (align - 1)) || ((last + 1) & (align - 1)))
+		return -EINVAL;
+	if (!cmd->page_size)
+		return -EINVAL;
+	if ((cmd->iova & (cmd->page_size - 1)) ||
+	    ((last + 1) & (cmd->page_size - 1)))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * IOMMU_HWPT_GET_DIRTY_BITMAP: no HWPT records dirty IOVAs. The range is
+ * checked as Linux checks it, against the alignment of the HWPT's IOAS,
+ * before the answer a driver without dirty tracking gets.
+ */
+int iob_hwpt_get_dirty_bitmap_ioctl(struct iob_ucmd *ucmd)
+{
+	struct iommu_hwpt_get_dirty_bitmap *cmd = ucmd->cmd;
+	struct iob_hwpt *hwpt;
+	int rc;
+
+	if (cmd->flags & ~IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR ||
+	    cmd->__reserved)
+		return -EOPNOTSUPP;
+	hwpt = iob_hwpt_get(ucmd->ctx, cmd->hwpt_id);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	rc = iob_dirty_range_check(cmd, iopt_alignment(&hwpt->ioas->iopt));
+	iob_object_put(&hwpt->obj);
+	return rc ?: -EOPNOTSUPP;
+}
+
+/*
+ * IOMMU_FAULT_QUEUE_ALLOC. A TCE device never faults to its user, so
+ * there is no fault queue to make, whatever the flags.
+ */
+int iob_fault_alloc_ioctl(struct iob_ucmd *ucmd)
+{
+	return -EOPNOTSUPP;
 }

@@ -158,6 +158,12 @@ static inline struct iopt_area *iopt_area_next(struct iopt_area *area,
 	return iopt_to_area(iopt_itree_iter_next(&area->node, start, last));
 }
 
+/* What mappings must be aligned to now: a racy look, for checks. */
+static inline unsigned long iopt_alignment(struct iopt *iopt)
+{
+	return READ_ONCE(iopt->iova_alignment);
+}
+
 static inline u64 iopt_area_length(struct iopt_area *area)
 {
 	return area->node.last - area->node.start + 1;

@@ -405,6 +405,76 @@ TEST_F(mock, invalidate_finds_no_nested_hwpt)
 	EXPECT_EQ(ENOENT, iob_ioctl(self->fd, IOMMU_HWPT_INVALIDATE, &cmd));
 }
 
+/*
+ * Dirty tracking and fault queues: TCE hardware has neither, and the
+ * answers are Linux's for a driver without them, after Linux's checks.
+ */
+TEST_F(mock, no_dirty_tracking_no_fault_queues)
+{
+	struct iommu_hwpt_set_dirty_tracking set = {
+		.size = sizeof(set),
+		.flags = IOMMU_HWPT_DIRTY_TRACKING_ENABLE,
+		.hwpt_id = self->hwpt_ids[0],
+	};
+	struct iommu_hwpt_get_dirty_bitmap get = {
+		.size = sizeof(get),
+		.hwpt_id = self->hwpt_ids[0],
+		.iova = MOCK_APERTURE_START,
+		.length = 4 * page_size,
+		.page_size = page_size,
+		.data = (uintptr_t)buffer,
+	};
+	struct iommu_fault_alloc fault = { .size = sizeof(fault) };
+
+	EXPECT_EQ(EOPNOTSUPP, iob_ioctl(self->fd,
+					IOMMU_HWPT_SET_DIRTY_TRACKING, &set));
+	set.flags = 0;
+	EXPECT_EQ(EOPNOTSUPP, iob_ioctl(self->fd,
+					IOMMU_HWPT_SET_DIRTY_TRACKING, &set));
+	set.hwpt_id = self->ioas_id;
+	EXPECT_EQ(ENOENT, iob_ioctl(self->fd, IOMMU_HWPT_SET_DIRTY_TRACKING,
+				    &set));
+	set.flags = 2;
+	EXPECT_EQ(EOPNOTSUPP, iob_ioctl(self->fd,
+					IOMMU_HWPT_SET_DIRTY_TRACKING, &set));
+
+	EXPECT_EQ(EOPNOTSUPP, iob_ioctl(self->fd, IOMMU_HWPT_GET_DIRTY_BITMAP,
+					&get));
+	get.length = 0;
+	EXPECT_EQ(EINVAL, iob_ioctl(self->fd, IOMMU_HWPT_GET_DIRTY_BITMAP,
+				    &get));
+	get.length = UINT64_MAX;
+	EXPECT_EQ(EOVERFLOW, iob_ioctl(self->fd, IOMMU_HWPT_GET_DIRTY_BITMAP,
+				       &get));
+	get.length = 4 * page_size;
+	get.page_size = 0;
+	EXPECT_EQ(EINVAL, iob_ioctl(self->fd, IOMMU_HWPT_GET_DIRTY_BITMAP,
+				    &get));
+	get.page_size = 8 * page_size;
+	EXPECT_EQ(EINVAL, iob_ioctl(self->fd, IOMMU_HWPT_GET_DIRTY_BITMAP,
+				    &get));
+	get.page_size = page_size;
+	get.iova += 1;
+	EXPECT_EQ(EINVAL, iob_ioctl(self->fd, IOMMU_HWPT_GET_DIRTY_BITMAP,
+				    &get));
+	get.hwpt_id = self->ioas_id;
+	EXPECT_EQ(ENOENT, iob_ioctl(self->fd, IOMMU_HWPT_GET_DIRTY_BITMAP,
+				    &get));
+	get.__reserved = 1;
+	EXPECT_EQ(EOPNOTSUPP, iob_ioctl(self->fd, IOMMU_HWPT_GET_DIRTY_BITMAP,
+					&get));
+	get.__reserved = 0;
+	get.flags = 2;
+	EXPECT_EQ(EOPNOTSUPP, iob_ioctl(self->fd, IOMMU_HWPT_GET_DIRTY_BITMAP,
+					&get));
+
+	EXPECT_EQ(EOPNOTSUPP, iob_ioctl(self->fd, IOMMU_FAULT_QUEUE_ALLOC,
+					&fault));
+	fault.flags = 1;
+	EXPECT_EQ(EOPNOTSUPP, iob_ioctl(self->fd, IOMMU_FAULT_QUEUE_ALLOC,
+					&fault));
+}
+
 TEST_F(mock, large_io_pages)
 {
 	__u32 large = MOCK_FLAGS_DEVICE_IOB_PAGE_SHIFT(__builtin_ctzl(hpage_size));

@@ -463,6 +463,104 @@ struct iommu_hw_info_iob_tce {
 };
 
 /**
+ * enum iommufd_hwpt_set_dirty_tracking_flags - flags of
+ *	&iommu_hwpt_set_dirty_tracking
+ * @IOMMU_HWPT_DIRTY_TRACKING_ENABLE: turn tracking on, else off
+ */
+enum iommufd_hwpt_set_dirty_tracking_flags {
+	IOMMU_HWPT_DIRTY_TRACKING_ENABLE = 1,
+};
+
+/**
+ * struct iommu_hwpt_set_dirty_tracking - ioctl(IOMMU_HWPT_SET_DIRTY_TRACKING)
+ * @size: sizeof(struct iommu_hwpt_set_dirty_tracking)
+ * @flags: enum iommufd_hwpt_set_dirty_tracking_flags
+ * @hwpt_id: the HWPT
+ * @__reserved: must be 0
+ *
+ * Start or stop recording which IOVAs devices wrote to. TCE tables keep
+ * no dirty bits, so no HWPT here can: the answer is EOPNOTSUPP, as Linux
+ * gives for a page table whose driver cannot track.
+ *
+ * Errors: EOPNOTSUPP for unknown @flags; ENOENT if @hwpt_id is not a
+ * HWPT; then EOPNOTSUPP.
+ */
+struct iommu_hwpt_set_dirty_tracking {
+	__u32 size;
+	__u32 flags;
+	__u32 hwpt_id;
+	__u32 __reserved;
+};
+
+#define IOMMU_HWPT_SET_DIRTY_TRACKING _IO(IOMMUFD_TYPE, \
+					  IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING)
+
+/**
+ * enum iommufd_hwpt_get_dirty_bitmap_flags - flags of
+ *	&iommu_hwpt_get_dirty_bitmap
+ * @IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR: read the bits without clearing
+ */
+enum iommufd_hwpt_get_dirty_bitmap_flags {
+	IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR = 1,
+};
+
+/**
+ * struct iommu_hwpt_get_dirty_bitmap - ioctl(IOMMU_HWPT_GET_DIRTY_BITMAP)
+ * @size: sizeof(struct iommu_hwpt_get_dirty_bitmap)
+ * @hwpt_id: the HWPT
+ * @flags: enum iommufd_hwpt_get_dirty_bitmap_flags
+ * @__reserved: must be 0
+ * @iova: first IOVA of the range to report
+ * @length: bytes of the range
+ * @page_size: bytes one bit of the bitmap stands for
+ * @data: user address of the bitmap
+ *
+ * Read (and clear) the record of IOVAs devices wrote to. No HWPT here
+ * records any: after Linux's checks of the range, EOPNOTSUPP.
+ *
+ * Errors: EOPNOTSUPP for unknown @flags or a non-zero @__reserved; ENOENT
+ * if @hwpt_id is not a HWPT; EINVAL for no @length, no @page_size, or a
+ * range not aligned to the IOAS's alignment or to @page_size; EOVERFLOW
+ * for a range that wraps; then EOPNOTSUPP.
+ */
+struct iommu_hwpt_get_dirty_bitmap {
+	__u32 size;
+	__u32 hwpt_id;
+	__u32 flags;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 page_size;
+	__aligned_u64 data;
+};
+
+#define IOMMU_HWPT_GET_DIRTY_BITMAP _IO(IOMMUFD_TYPE, \
+					IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP)
+
+/**
+ * struct iommu_fault_alloc - ioctl(IOMMU_FAULT_QUEUE_ALLOC)
+ * @size: sizeof(struct iommu_fault_alloc)
+ * @flags: must be 0
+ * @out_fault_id: the queue's ID
+ * @out_fault_fd: the file to read faults from
+ *
+ * Make a queue of I/O page faults for HWPTs to report to. A TCE device
+ * never faults to its user (a DMA to an IOVA without a TCE is an EEH
+ * error, not a fault to resolve), so there are no fault queues: the answer
+ * is EOPNOTSUPP, and so is IOMMU_HWPT_FAULT_ID_VALID in IOMMU_HWPT_ALLOC.
+ *
+ * Errors: EOPNOTSUPP.
+ */
+struct iommu_fault_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 out_fault_id;
+	__u32 out_fault_fd;
+};
+
+#define IOMMU_FAULT_QUEUE_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_FAULT_QUEUE_ALLOC)
+
+/**
  * enum iommu_hwpt_invalidate_data_type - &iommu_hwpt_invalidate.data_type
  * @IOMMU_HWPT_INVALIDATE_DATA_VTD_S1: Intel VT-d first-stage entries;
  *	never served here
