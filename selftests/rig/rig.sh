@@ -39,32 +39,36 @@ fuzz_iterations=20000
 
 log() { printf '[rig] %s\n' "$*" >&2; }
 
-# excluded args|list: selftests/upstream_excluded as the harness's -F/-T
-# arguments, or as "fixture NAME, test NAME" for the verdict. Each line is
-# "fixture|test NAME REASON"; '#' starts a comment line.
+# excluded args|list: selftests/upstream_excluded as the harness's
+# arguments, or as "fixture NAME, test NAME, ..." for the verdict. Each
+# line is "fixture|test|run NAME REASON"; '#' starts a comment line. The
+# harness takes the first filter a case matches, so the cases to "run"
+# although an excluded test covers them come first (-r), then -F and -T;
+# in the guest, upstream-run adds every fixture (-f) after them.
 excluded() {
 	awk -v want="$1" '
 	/^#/ || NF == 0 { next }
-	($1 != "fixture" && $1 != "test") || NF < 3 {
-		printf "%s:%d: not \"fixture|test NAME REASON\"\n", \
+	($1 != "fixture" && $1 != "test" && $1 != "run") || NF < 3 {
+		printf "%s:%d: not \"fixture|test|run NAME REASON\"\n", \
 			FILENAME, FNR >"/dev/stderr"
 		bad = 1
 		exit 1
 	}
 	{
-		n++
-		arg[n] = ($1 == "fixture" ? "-F " : "-T ") $2
-		txt[n] = $1 " " $2
+		opt = $1 == "fixture" ? "-F" : $1 == "test" ? "-T" : "-r"
+		if (opt == "-r")
+			runs = runs " " opt " " $2
+		else
+			outs = outs " " opt " " $2
+		txt = txt (txt == "" ? "" : ", ") $1 " " $2
 	}
 	END {
 		if (bad)
 			exit 1
-		for (i = 1; i <= n; i++) {
-			if (i > 1)
-				printf "%s", want == "args" ? " " : ", "
-			printf "%s", want == "args" ? arg[i] : txt[i]
-		}
-		print ""
+		if (want == "args")
+			print substr(runs outs, 2)
+		else
+			print txt
 	}' "$top/selftests/upstream_excluded"
 }
 
@@ -109,6 +113,7 @@ initramfs() {
 		echo "nod /dev/console 0600 0 0 c 5 1"
 		echo "file /init $out/userspace/init 0755 0 0"
 		echo "file /bin/busybox $cache/busybox/bin/busybox 0755 0 0"
+		echo "file /bin/upstream-run $rig/upstream-run 0755 0 0"
 		if [ "$3" = yes ]; then
 			for m in iobroker iobroker_test iobroker_swdma; do
 				echo "file /lib/modules/$m.ko $top/$m.ko 0644 0 0"
@@ -199,7 +204,7 @@ run_debug() {
 			echo "text iobroker_demo 300 /bin/iobroker_demo"
 			# Linux's iommufd selftests want 128 huge pages.
 			echo "write /proc/sys/vm/nr_hugepages 128"
-			echo "tap iommufd 1200 /bin/iommufd${xargs:+ $xargs}"
+			echo "tap iommufd 1200 /bin/upstream-run /bin/iommufd${xargs:+ $xargs}"
 			echo "tap iommufd_fail_nth 900 /bin/iommufd_fail_nth"
 			unload_modules
 			# Loads and unloads the modules itself.
