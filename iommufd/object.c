@@ -320,6 +320,25 @@ void iob_object_abort_destroy(struct iob_ctx *ctx, struct iob_object *obj)
 EXPORT_SYMBOL_IOB_TEST(iob_object_abort_destroy);
 
 /* Take @obj short-term if it is there, of @type, and not being destroyed. */
+/*
+ * The entry at @id, or NULL for none or a reserved ID; under the caller's
+ * RCU read-side section, so without the one xa_load() would take again.
+ */
+static struct iob_object *iob_object_peek(struct iob_ctx *ctx, u32 id)
+{
+	XA_STATE(xas, &ctx->objects, id);
+	void *entry;
+
+	/* A retry entry means a node changed under the walk: walk again. */
+	for (;;) {
+		entry = xas_load(&xas);
+		if (!xa_is_retry(entry))
+			break;
+		xas_reset(&xas);
+	}
+	return xa_is_internal(entry) ? NULL : entry;
+}
+
 static bool iob_object_tryhold(struct iob_object *obj, enum iob_obj_type type)
 {
 	return obj && (type == IOB_OBJ_ANY || iob_object_type(obj) == type) &&
@@ -351,7 +370,7 @@ struct iob_object *iob_object_get(struct iob_ctx *ctx, u32 id,
 	 * object dead before letting go of the write side.
 	 */
 	rcu_read_lock();
-	obj = xa_load(&ctx->objects, id);
+	obj = iob_object_peek(ctx, id);
 	if (iob_object_tryhold(obj, type)) {
 		if (likely(!obj->dead)) {
 			rcu_read_unlock();
