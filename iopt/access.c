@@ -150,7 +150,7 @@ static struct iopt_area *iopt_walk_set(struct iopt_walk *w,
 				       struct iopt_area *area)
 {
 	/* A gap, or a map still in flight, ends the walk early. */
-	if (!area || area->node.start > w->pos || !area->live)
+	if (!area || area->node.start > w->pos || !iopt_area_live(area))
 		return NULL;
 	w->len = min(w->last, area->node.last) - w->pos + 1;
 	w->byte = area->pages_offset + (w->pos - area->node.start);

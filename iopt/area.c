@@ -353,7 +353,7 @@ static int iopt_walk_range(struct iopt *iopt, u64 start, u64 last,
 	lockdep_assert_held(&iopt->iova_rwsem);
 	for (area = iopt_area_first(iopt, start, last); area;
 	     area = iopt_area_next(area, start, last)) {
-		if (area->node.start > pos || !area->live)
+		if (area->node.start > pos || !iopt_area_live(area))
 			return -ENOENT;
 		to = min(last, area->node.last);
 		rc = fn(m, area, pos, to);
@@ -561,13 +561,18 @@ int iopt_map(struct iopt *iopt, struct iopt_mapping *m, u64 *iova,
 		}
 	}
 
-	down_write(&iopt->iova_rwsem);
+	/*
+	 * Going live takes no lock: each area is complete, and whoever finds
+	 * it live (under iova_rwsem, with an acquire) may use it from then on.
+	 * An area leaves this map's list first, since an unmap of it reuses
+	 * the list head, and this map does not touch it after.
+	 */
 	list_for_each_entry_safe(area, next, &m->areas, mapping) {
 		list_del(&area->mapping);
-		area->live = true;
+		/* Pairs with the acquire in iopt_area_live(). */
+		smp_store_release(&area->live, true);
 		iopt_yield();
 	}
-	up_write(&iopt->iova_rwsem);
 	iopt_mapping_init(m);
 	return 0;
 
@@ -617,7 +622,8 @@ static int iopt_unmap_prepare(struct iopt *iopt, u64 start, u64 last,
 	/* On an error the caller takes back the marks made so far. */
 	for (area = iopt_area_first(iopt, start, last); area;
 	     area = iopt_area_next(area, start, last)) {
-		if (!area->live || (area->unmapper && area->unmapper != me))
+		if (!iopt_area_live(area) ||
+		    (area->unmapper && area->unmapper != me))
 			return -EBUSY;
 		if (area->node.start < start || area->node.last > last)
 			return -ENOENT;
@@ -721,7 +727,7 @@ static int iopt_split_area(struct iopt *iopt, struct iopt_area *area, u64 at)
 
 	lockdep_assert_held(&iopt->pts_rwsem);
 	lockdep_assert_held_write(&iopt->iova_rwsem);
-	if (!area->live || area->unmapper)
+	if (!iopt_area_live(area) || area->unmapper)
 		return -EBUSY;
 	if ((at | (area->pages_offset + delta)) & (iopt->iova_alignment - 1))
 		return -EINVAL;

@@ -33,7 +33,8 @@ struct page;
  * @pages_offset: bytes from the start of @pages to the area's first byte
  * @prot: IOB_PT_READ and/or IOB_PT_WRITE
  * @live: fully set up; false while a map is still filling page tables,
- *	when the IOVA range is only reserved
+ *	when the IOVA range is only reserved. Set once, by the map, with a
+ *	release and no lock; read with iopt_area_live()
  * @filled: the pages are pinned and mapped in every page table
  * @access_pins: pins in-kernel accesses hold inside the area; changed
  *	under the read side of &iopt.iova_rwsem, so stable under the
@@ -162,6 +163,13 @@ static inline struct iopt_area *iopt_area_next(struct iopt_area *area,
 static inline unsigned long iopt_alignment(struct iopt *iopt)
 {
 	return READ_ONCE(iopt->iova_alignment);
+}
+
+/* Is the area live? Everything its map set up is then visible. */
+static inline bool iopt_area_live(struct iopt_area *area)
+{
+	/* Pairs with the release in iopt_map(). */
+	return smp_load_acquire(&area->live);
 }
 
 static inline u64 iopt_area_length(struct iopt_area *area)
