@@ -28,7 +28,8 @@
  * A map builds its areas first (struct iopt_mapping), then reserves its
  * IOVA range with them not yet live, fills them into the page tables
  * without holding iova_rwsem, lets its caller write the ioctl's reply, and
- * only then makes them live; until then they are its alone, and a failure
+ * only then makes them live (a release store, no lock: see
+ * iopt_area_live()); until then they are its alone, and a failure
  * at any step takes out exactly them. An unmap that meets an area not yet
  * live answers EBUSY. Unmap checks its whole range before it removes
  * anything, so it either removes every area it covers or none.
