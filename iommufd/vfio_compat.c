@@ -299,41 +299,33 @@ out_put:
 
 /**
  * struct iob_vfio_iommu - how VFIO's IOMMU ioctls read for one IOMMU type
- * @type: the type's number in VFIO_SET_IOMMU
  * @get_info: VFIO_IOMMU_GET_INFO
  * @map_dma: VFIO_IOMMU_MAP_DMA
  * @unmap_dma: VFIO_IOMMU_UNMAP_DMA
  */
 struct iob_vfio_iommu {
-	unsigned int type;
 	long (*get_info)(struct iob_ctx *ctx, void __user *arg);
 	long (*map_dma)(struct iob_ctx *ctx, void __user *arg);
 	long (*unmap_dma)(struct iob_ctx *ctx, void __user *arg);
 };
 
-static const struct iob_vfio_iommu iob_vfio_type1v2 = {
-	.type = VFIO_TYPE1v2_IOMMU,
-	.get_info = iob_vfio_type1_get_info,
-	.map_dma = iob_vfio_type1_map_dma,
-	.unmap_dma = iob_vfio_type1_unmap_dma,
-};
-
-/* The same structures: what differs is the IOAS's large pages setting. */
+/*
+ * Both type1 versions: their structures are the same, and what differs
+ * (cutting mappings) follows the IOAS's large pages setting.
+ */
 static const struct iob_vfio_iommu iob_vfio_type1 = {
-	.type = VFIO_TYPE1_IOMMU,
 	.get_info = iob_vfio_type1_get_info,
 	.map_dma = iob_vfio_type1_map_dma,
 	.unmap_dma = iob_vfio_type1_unmap_dma,
 };
 
-/* The decoder of the type the file chose; type1v2 before any choice. */
+/* The decoder of the type the file chose; type1's before any choice. */
 static const struct iob_vfio_iommu *iob_vfio_iommu_of(struct iob_ctx *ctx)
 {
 	switch (READ_ONCE(ctx->vfio_type)) {
 	case 0:
-	case VFIO_TYPE1v2_IOMMU:
-		return &iob_vfio_type1v2;
 	case VFIO_TYPE1_IOMMU:
+	case VFIO_TYPE1v2_IOMMU:
 		return &iob_vfio_type1;
 	}
 	return NULL;
