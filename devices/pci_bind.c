@@ -59,10 +59,18 @@ static int iob_pci_hw_info(struct iob_device *idev, void *data, size_t len,
 	return sizeof(struct iommu_hw_info_iob_tce);
 }
 
+static const char *iob_pci_name(struct iob_device *idev)
+{
+	struct iob_pci *ipci = idev->priv;
+
+	return pci_name(ipci->pdev);
+}
+
 static const struct iob_device_ops iob_pci_device_ops = {
 	.pt_alloc = iob_pci_pt_alloc,
 	.set_pt = iob_pci_set_pt,
 	.hw_info = iob_pci_hw_info,
+	.name = iob_pci_name,
 };
 
 /*

@@ -50,6 +50,7 @@ static_assert(IOB_ACCESS_RW_SLOW_PATH == IOPT_RW_SLOW);
  *	holds a long-term reference on it
  * @reg: the registration with @ioas_unpin's IO page table
  * @npins: pins not yet unpinned
+ * @npages: pages those pins cover, for reports
  */
 struct iob_access {
 	struct iob_object obj;
@@ -57,12 +58,19 @@ struct iob_access {
 	const struct iob_access_ops *ops;
 	void *data;
 	unsigned long iova_alignment;
-	struct mutex ioas_lock;	/* ioas, ioas_unpin, reg, npins */
+	struct mutex ioas_lock;	/* ioas, ioas_unpin, reg, npins, npages */
 	struct iob_ioas *ioas;
 	struct iob_ioas *ioas_unpin;
 	struct iopt_access *reg;
 	unsigned long npins;
+	unsigned long npages;
 };
+
+/* Pages a pin of [iova, iova + length) covers; the range does not wrap. */
+static unsigned long iob_access_span(unsigned long iova, unsigned long length)
+{
+	return ((iova + length - 1) >> PAGE_SHIFT) - (iova >> PAGE_SHIFT) + 1;
+}
 
 /* The IO page table's callback: [iova, last] is going away. */
 static void iob_access_iopt_unmap(void *data, u64 iova, u64 last)
@@ -325,12 +333,30 @@ int iob_access_pin_pages(struct iob_access *access, unsigned long iova,
 	if (access->ioas)
 		rc = iopt_access_pin(&access->ioas->iopt, iova, length,
 				     out_pages, flags & IOB_ACCESS_RW_WRITE);
-	if (!rc)
+	if (!rc) {
 		access->npins++;
+		access->npages += iob_access_span(iova, length);
+	}
 	mutex_unlock(&access->ioas_lock);
 	return rc;
 }
 EXPORT_SYMBOL_IOB(iob_access_pin_pages);
+
+/**
+ * iob_access_report() - what an access holds, for reports
+ * @obj: the access's object, held by the caller
+ * @ioas_id: set to the ID of the IOAS it is attached to, or 0
+ * @npages: set to the pages its pins cover
+ */
+void iob_access_report(struct iob_object *obj, u32 *ioas_id, u64 *npages)
+{
+	struct iob_access *access = container_of(obj, struct iob_access, obj);
+
+	mutex_lock(&access->ioas_lock);
+	*ioas_id = access->ioas ? access->ioas->obj.id : 0;
+	*npages = access->npages;
+	mutex_unlock(&access->ioas_lock);
+}
 
 /**
  * iob_access_unpin_pages() - undo iob_access_pin_pages()
@@ -350,8 +376,10 @@ void iob_access_unpin_pages(struct iob_access *access, unsigned long iova,
 	mutex_lock(&access->ioas_lock);
 	if (!WARN_ON(!access->ioas_unpin || !access->npins) &&
 	    !WARN_ON(!iopt_access_unpin(&access->ioas_unpin->iopt, iova,
-					length)))
+					length))) {
 		access->npins--;
+		access->npages -= iob_access_span(iova, length);
+	}
 	mutex_unlock(&access->ioas_lock);
 }
 EXPORT_SYMBOL_IOB(iob_access_unpin_pages);

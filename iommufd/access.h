@@ -11,5 +11,7 @@
 
 int iob_access_ioas_nth_area(struct iob_access *access, unsigned int nth,
 			     u64 *iova);
+struct iob_object;
+void iob_access_report(struct iob_object *obj, u32 *ioas_id, u64 *npages);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "../uapi/iobroker/iommufd.h"
 #include "device.h"
+#include "../common/event.h"
 #include "../common/export.h"
 #include "ioas.h"
 #include "ioctl.h"
@@ -36,6 +37,36 @@ static const struct iob_object_ops iob_device_ops = {
 	.owner = THIS_MODULE,
 	.destroy = iob_device_destroy,
 };
+
+/**
+ * iob_device_name() - the name of the device behind a device object
+ * @idev: the device, bound
+ *
+ * Return: its driver's name for it, or NULL if the driver gives none.
+ */
+const char *iob_device_name(struct iob_device *idev)
+{
+	return idev->ops->name ? idev->ops->name(idev) : NULL;
+}
+
+/* Report a change of @idev: its HWPT is now @hwpt, was @old. */
+static void iob_device_event(struct iob_device *idev, enum iob_event_kind kind,
+			     struct iob_hwpt *hwpt, struct iob_hwpt *old)
+{
+	struct iob_event ev = {
+		.kind = kind,
+		.file = idev->ctx->nl_id,
+		.id = idev->obj.id,
+		.hwpt = hwpt ? hwpt->obj.id : 0,
+		.old_hwpt = old ? old->obj.id : 0,
+	};
+
+	if (!iob_event_wanted())
+		return;
+	if (kind == IOB_EV_DEV_BIND || kind == IOB_EV_DEV_UNBIND)
+		ev.dev_name = iob_device_name(idev);
+	iob_event_send(&ev);
+}
 
 /**
  * iob_device_bind() - make a device object in a file's context
@@ -64,6 +95,7 @@ struct iob_device *iob_device_bind(struct iob_ctx *ctx,
 	/* The driver's reference. */
 	iob_object_users_get(&idev->obj);
 	iob_object_finalize(ctx, &idev->obj);
+	iob_device_event(idev, IOB_EV_DEV_BIND, NULL, NULL);
 	return idev;
 }
 EXPORT_SYMBOL_IOB_TEST(iob_device_bind);
@@ -107,7 +139,7 @@ static struct iob_hwpt *iob_device_auto_hwpt(struct iob_device *idev,
 	}
 	list_add_tail(&hwpt->item, &ioas->hwpts);
 	iob_object_users_get(&hwpt->obj);
-	iob_object_finalize(idev->ctx, &hwpt->obj);
+	iob_hwpt_publish(hwpt);
 out_unlock:
 	mutex_unlock(&ioas->mutex);
 	return hwpt;
@@ -180,6 +212,7 @@ int iob_device_attach(struct iob_device *idev, u32 *pt_id)
 	}
 	idev->hwpt = hwpt;
 	*pt_id = hwpt->obj.id;
+	iob_device_event(idev, IOB_EV_DEV_ATTACH, hwpt, NULL);
 out_unlock:
 	mutex_unlock(&idev->lock);
 	return rc;
@@ -216,6 +249,7 @@ int iob_device_replace(struct iob_device *idev, u32 *pt_id)
 	*pt_id = hwpt->obj.id;
 	if (hwpt != old) {
 		idev->hwpt = hwpt;
+		iob_device_event(idev, IOB_EV_DEV_REPLACE, hwpt, old);
 		iob_hwpt_put_user(idev->ctx, old);
 	}
 out_unlock:
@@ -233,6 +267,7 @@ static void __iob_device_detach(struct iob_device *idev)
 		return;
 	WARN_ON_ONCE(idev->ops->set_pt(idev, NULL));
 	idev->hwpt = NULL;
+	iob_device_event(idev, IOB_EV_DEV_DETACH, hwpt, NULL);
 	iob_hwpt_put_user(idev->ctx, hwpt);
 }
 
@@ -257,6 +292,7 @@ EXPORT_SYMBOL_IOB_TEST(iob_device_detach);
 void iob_device_unbind(struct iob_device *idev)
 {
 	iob_device_detach(idev);
+	iob_device_event(idev, IOB_EV_DEV_UNBIND, NULL, NULL);
 	/* Nothing depends on a device, so this cannot be refused. */
 	WARN_ON_ONCE(iob_object_remove(idev->ctx, idev->obj.id, &idev->obj,
 				       IOB_REMOVE_WAIT | IOB_REMOVE_OWNER));

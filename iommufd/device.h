@@ -31,6 +31,8 @@ struct iob_pt;
  *	@pasid_log2 to the width of the device's PASIDs (left at 0 if it has
  *	none), and return the length, or a negative errno; may be NULL (type
  *	NONE)
+ * @name: the name of the device the object stands for (a PCI address),
+ *	valid while it is bound, for reports; may be NULL
  *
  * A page table made for one device may be shared by other devices of the
  * same driver; @set_pt decides.
@@ -41,6 +43,7 @@ struct iob_device_ops {
 	int (*set_pt)(struct iob_device *idev, struct iob_pt *pt);
 	int (*hw_info)(struct iob_device *idev, void *data, size_t len,
 		       u32 *type, u8 *pasid_log2);
+	const char *(*name)(struct iob_device *idev);
 };
 
 /* The longest data any driver's hw_info reports. */
@@ -74,6 +77,7 @@ struct iob_device {
  * @pt: the driver's page table
  * @drv: the driver that made @pt; only its devices can use it
  * @item: in the IOAS's list, under its mutex
+ * @ctx: the file it is in
  * @automatic: made by the kernel for an attach to an IOAS, and destroyed
  *	when its last device leaves
  */
@@ -83,6 +87,7 @@ struct iob_hwpt {
 	struct iob_pt *pt;
 	const struct iob_device_ops *drv;
 	struct list_head item;
+	struct iob_ctx *ctx;
 	bool automatic;
 };
 
@@ -93,8 +98,10 @@ void iob_device_unbind(struct iob_device *idev);
 int iob_device_attach(struct iob_device *idev, u32 *pt_id);
 int iob_device_replace(struct iob_device *idev, u32 *pt_id);
 void iob_device_detach(struct iob_device *idev);
+const char *iob_device_name(struct iob_device *idev);
 
 struct iob_hwpt *iob_hwpt_get(struct iob_ctx *ctx, u32 id);
+void iob_hwpt_publish(struct iob_hwpt *hwpt);
 struct iob_hwpt *iob_hwpt_create(struct iob_ctx *ctx, struct iob_ioas *ioas,
 				 struct iob_device *idev, u32 data_type,
 				 const void *data, size_t len, bool automatic);

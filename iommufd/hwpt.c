@@ -14,15 +14,43 @@
 #include "../ptdrv/ptdrv.h"
 #include "../uapi/iobroker/iommufd.h"
 #include "device.h"
+#include "../common/event.h"
 #include "../common/export.h"
 #include "ioas.h"
 #include "ioctl.h"
+
+/* Report each window of a HWPT that comes or goes with it. */
+static void iob_hwpt_window_events(struct iob_hwpt *hwpt,
+				   enum iob_event_kind kind)
+{
+	struct iob_pt *pt = hwpt->pt;
+	struct iob_pt_window w;
+	unsigned int i;
+
+	if (!pt->ops->window || !iob_event_wanted())
+		return;
+	for (i = 0; i < pt->naper; i++) {
+		struct iob_event ev = {
+			.kind = kind,
+			.file = hwpt->ctx->nl_id,
+			.id = hwpt->obj.id,
+		};
+
+		pt->ops->window(pt, i, &w);
+		ev.start = w.start;
+		ev.size = w.size;
+		ev.page_size = w.page_size;
+		ev.levels = w.levels;
+		iob_event_send(&ev);
+	}
+}
 
 static void iob_hwpt_destroy(struct iob_object *obj)
 {
 	struct iob_hwpt *hwpt = container_of(obj, struct iob_hwpt, obj);
 	struct iob_ioas *ioas = hwpt->ioas;
 
+	iob_hwpt_window_events(hwpt, IOB_EV_WINDOW_DEL);
 	mutex_lock(&ioas->mutex);
 	list_del_init(&hwpt->item);
 	mutex_unlock(&ioas->mutex);
@@ -54,6 +82,17 @@ struct iob_hwpt *iob_hwpt_get(struct iob_ctx *ctx, u32 id)
 EXPORT_SYMBOL_IOB_TEST(iob_hwpt_get);
 
 /**
+ * iob_hwpt_publish() - make a HWPT from iob_hwpt_create() visible
+ * @hwpt: the HWPT, in its IOAS's list
+ */
+void iob_hwpt_publish(struct iob_hwpt *hwpt)
+{
+	iob_object_finalize(hwpt->ctx, &hwpt->obj);
+	iob_hwpt_window_events(hwpt, IOB_EV_WINDOW_NEW);
+}
+EXPORT_SYMBOL_IOB_TEST(iob_hwpt_publish);
+
+/**
  * iob_hwpt_create() - make a HWPT for an IOAS, not yet published
  * @ctx: the context
  * @ioas: the IOAS, held by the caller
@@ -82,6 +121,7 @@ struct iob_hwpt *iob_hwpt_create(struct iob_ctx *ctx, struct iob_ioas *ioas,
 	if (IS_ERR(hwpt))
 		return hwpt;
 	INIT_LIST_HEAD(&hwpt->item);
+	hwpt->ctx = ctx;
 
 	pt = idev->ops->pt_alloc(idev, data_type, data, len);
 	if (IS_ERR(pt)) {
@@ -208,7 +248,7 @@ int iob_hwpt_alloc_ioctl(struct iob_ucmd *ucmd)
 	mutex_lock(&ioas->mutex);
 	list_add_tail(&hwpt->item, &ioas->hwpts);
 	mutex_unlock(&ioas->mutex);
-	iob_object_finalize(ucmd->ctx, &hwpt->obj);
+	iob_hwpt_publish(hwpt);
 out_put_pt:
 	iob_object_put(pt_obj);
 out_put_dev:

@@ -45,6 +45,9 @@ int iob_ioas_alloc_ioctl(struct iob_ucmd *ucmd)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 	iopt_init(&ioas->iopt);
+	ioas->iopt.owner.usage = &ucmd->ctx->usage;
+	ioas->iopt.owner.file = ucmd->ctx->nl_id;
+	ioas->iopt.owner.id = ioas->obj.id;
 	mutex_init(&ioas->mutex);
 	INIT_LIST_HEAD(&ioas->hwpts);
 

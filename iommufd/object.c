@@ -75,12 +75,18 @@
 #include <linux/fs.h>
 #include <linux/lockdep.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/user_namespace.h>
 
+#include "../common/event.h"
 #include "../common/export.h"
 #include "../common/fault.h"
 #include "object.h"
+
+static bool iob_object_tryhold(struct iob_object *obj, enum iob_obj_type type);
 
 /* Objects alive in all contexts, reserved ones included; for tests. */
 static atomic_long_t iob_alive = ATOMIC_LONG_INIT(0);
@@ -95,8 +101,35 @@ static const char *const iob_destroy_names[IOB_OBJ_MAX] = {
 	[IOB_OBJ_SELFTEST] = "iob_selftest_destroy_rwsem",
 };
 
+/*
+ * Every context by its netlink number, so that reports can find them. The
+ * xarray's lock covers adding and removing; iob_ctxs_mutex is held by
+ * whoever reads contexts found here (a netlink dump), and a context leaves
+ * under it before it is torn down, so a context found under the mutex
+ * stays until the mutex is released. Taken before any object's locks.
+ */
+static DEFINE_XARRAY_ALLOC1(iob_ctxs);
+static DEFINE_MUTEX(iob_ctxs_mutex);
+static u32 iob_ctxs_next;
+
+/* Report a file's coming or going. */
+static void iob_ctx_event(struct iob_ctx *ctx, enum iob_event_kind kind)
+{
+	struct iob_event ev = {
+		.kind = kind,
+		.file = ctx->nl_id,
+		.pid = ctx->owner_pid,
+		.uid = from_kuid(&init_user_ns, ctx->owner_uid),
+	};
+
+	if (iob_event_wanted())
+		iob_event_send(&ev);
+}
+
 /**
  * iob_ctx_alloc() - create an empty object context
+ *
+ * The calling process and its effective user become the context's owner.
  *
  * Return: the context, or NULL when out of memory.
  */
@@ -109,6 +142,15 @@ struct iob_ctx *iob_ctx_alloc(void)
 		return NULL;
 	xa_init_flags(&ctx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	ctx->account_mode = IOB_ACCOUNT_USER;
+	ctx->owner_pid = task_tgid_nr(current);
+	ctx->owner_uid = current_euid();
+	/* Cyclic numbers: a listener does not mistake a new file for one gone. */
+	if (xa_alloc_cyclic(&iob_ctxs, &ctx->nl_id, ctx, xa_limit_31b,
+			    &iob_ctxs_next, GFP_KERNEL_ACCOUNT) < 0) {
+		kfree(ctx);
+		return NULL;
+	}
+	iob_ctx_event(ctx, IOB_EV_FILE_NEW);
 	return ctx;
 }
 EXPORT_SYMBOL_IOB_TEST(iob_ctx_alloc);
@@ -171,6 +213,10 @@ void iob_ctx_destroy(struct iob_ctx *ctx)
 	struct iob_object *obj;
 	unsigned long id;
 
+	/* Out of reports first; a dump reading the context is waited for. */
+	mutex_lock(&iob_ctxs_mutex);
+	xa_erase(&iob_ctxs, ctx->nl_id);
+	mutex_unlock(&iob_ctxs_mutex);
 	while (!xa_empty(&ctx->objects)) {
 		unsigned int done = 0;
 
@@ -186,9 +232,67 @@ void iob_ctx_destroy(struct iob_ctx *ctx)
 			break;
 	}
 	xa_destroy(&ctx->objects);
+	iob_ctx_event(ctx, IOB_EV_FILE_DEL);
 	kfree(ctx);
 }
 EXPORT_SYMBOL_IOB_TEST(iob_ctx_destroy);
+
+/**
+ * iob_ctxs_lock() - keep the contexts iob_ctx_find() finds from going
+ *
+ * Taken before any lock of a context or its objects.
+ */
+void iob_ctxs_lock(void)
+{
+	mutex_lock(&iob_ctxs_mutex);
+}
+
+/**
+ * iob_ctxs_unlock() - let contexts go again
+ */
+void iob_ctxs_unlock(void)
+{
+	mutex_unlock(&iob_ctxs_mutex);
+}
+
+/**
+ * iob_ctx_find() - the context with the lowest number from @nl_id on
+ * @nl_id: in: where to start; out: the number of the context found
+ *
+ * Under iob_ctxs_lock(); the context stays valid until iob_ctxs_unlock().
+ *
+ * Return: the context, or NULL if there is none from @nl_id on.
+ */
+struct iob_ctx *iob_ctx_find(unsigned long *nl_id)
+{
+	lockdep_assert_held(&iob_ctxs_mutex);
+	return xa_find(&iob_ctxs, nl_id, U32_MAX, XA_PRESENT);
+}
+
+/**
+ * iob_object_next() - hold the published object with the lowest ID from
+ *	@id on
+ * @ctx: the context, kept alive by the caller
+ * @id: in: where to start; out: the ID of the object found
+ * @type: only objects of this type, or IOB_OBJ_ANY
+ *
+ * Objects being destroyed are skipped. Release with iob_object_put().
+ *
+ * Return: the object held short-term, or NULL if there is none.
+ */
+struct iob_object *iob_object_next(struct iob_ctx *ctx, unsigned long *id,
+				   enum iob_obj_type type)
+{
+	struct iob_object *obj;
+
+	xa_lock(&ctx->objects);
+	for (obj = xa_find(&ctx->objects, id, U32_MAX, XA_PRESENT); obj;
+	     obj = xa_find_after(&ctx->objects, id, U32_MAX, XA_PRESENT))
+		if (iob_object_tryhold(obj, type))
+			break;
+	xa_unlock(&ctx->objects);
+	return obj;
+}
 
 /**
  * iob_ctx_count_objects() - number of published objects in a context
@@ -270,6 +374,21 @@ err_module:
 }
 EXPORT_SYMBOL_IOB_TEST(__iob_object_alloc);
 
+/* Report an object's publication or destruction. */
+static void iob_object_event(struct iob_ctx *ctx, enum iob_event_kind kind,
+			     u32 id, enum iob_obj_type type)
+{
+	struct iob_event ev = {
+		.kind = kind,
+		.file = ctx->nl_id,
+		.id = id,
+		.type = type,
+	};
+
+	if (iob_event_wanted())
+		iob_event_send(&ev);
+}
+
 /**
  * iob_object_finalize() - make a reserved object visible
  * @ctx: the object's context
@@ -284,6 +403,7 @@ void iob_object_finalize(struct iob_ctx *ctx, struct iob_object *obj)
 	old = xa_store(&ctx->objects, obj->id, obj, GFP_KERNEL);
 	/* Storing over a reserved slot needs no memory and cannot fail. */
 	WARN_ON_ONCE(old);
+	iob_object_event(ctx, IOB_EV_OBJECT_NEW, obj->id, iob_object_type(obj));
 }
 EXPORT_SYMBOL_IOB_TEST(iob_object_finalize);
 
@@ -469,6 +589,7 @@ int iob_object_remove(struct iob_ctx *ctx, u32 id, struct iob_object *held,
 {
 	bool drop = flags & (IOB_REMOVE_OWNER | IOB_REMOVE_PUT);
 	struct iob_object *obj = held;
+	enum iob_obj_type type;
 	bool locked = true;
 
 	if (WARN_ON_ONCE(flags && !held))
@@ -495,7 +616,9 @@ int iob_object_remove(struct iob_ctx *ctx, u32 id, struct iob_object *held,
 		obj->dead = true;
 		xa_unlock(&ctx->objects);
 		up_write(&obj->destroy_rwsem);
+		type = iob_object_type(obj);
 		iob_object_release(obj);
+		iob_object_event(ctx, IOB_EV_OBJECT_DEL, id, type);
 		return 0;
 	}
 	if (flags & IOB_REMOVE_OWNER)

@@ -16,7 +16,10 @@
 #include <linux/rwsem.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/xarray.h>
+
+#include "../iopt/usage.h"
 
 struct file;
 struct module;
@@ -53,6 +56,12 @@ enum iob_account_mode {
  *	reader under xa_lock can take it short-term by trylock.
  * @vfio_type: the IOMMU type VFIO_SET_IOMMU chose, 0 before; it decides
  *	how VFIO's IOMMU ioctls are decoded. READ_ONCE()/WRITE_ONCE().
+ * @nl_id: the file's number in reports and events (the netlink family),
+ *	unique among open files and not soon reused; fixed
+ * @owner_pid: thread group that opened the file, in the initial PID
+ *	namespace; fixed
+ * @owner_uid: its effective user then; fixed
+ * @usage: pages the file's IOVA spaces hold pinned, and charged
  */
 struct iob_ctx {
 	struct xarray objects;
@@ -60,6 +69,10 @@ struct iob_ctx {
 	struct file *file;
 	struct iob_object *vfio_ioas;
 	unsigned int vfio_type;
+	u32 nl_id;
+	pid_t owner_pid;
+	kuid_t owner_uid;
+	struct iopt_usage usage;
 };
 
 struct iob_object;
@@ -115,6 +128,12 @@ void iob_ctx_get(struct iob_ctx *ctx);
 void iob_ctx_put(struct iob_ctx *ctx);
 unsigned long iob_ctx_count_objects(struct iob_ctx *ctx);
 long iob_objects_alive(void);
+
+void iob_ctxs_lock(void);
+void iob_ctxs_unlock(void);
+struct iob_ctx *iob_ctx_find(unsigned long *nl_id);
+struct iob_object *iob_object_next(struct iob_ctx *ctx, unsigned long *id,
+				   enum iob_obj_type type);
 
 struct iob_object *__iob_object_alloc(struct iob_ctx *ctx, size_t size,
 				      const struct iob_object_ops *ops);

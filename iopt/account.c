@@ -20,7 +20,10 @@
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
+#include <linux/uidgid.h>
+#include <linux/user_namespace.h>
 
+#include "../common/event.h"
 #include "../common/fault.h"
 #include "account.h"
 #include "pages.h"
@@ -31,6 +34,24 @@
 #error "per-user accounting needs user_struct::locked_vm"
 #endif
 
+/* Tell the monitor that the limit refused @npages with @locked charged. */
+static void iopt_refused(struct iopt_pages *pages, unsigned long npages,
+			 unsigned long locked)
+{
+	struct iob_event ev = {
+		.kind = IOB_EV_RLIMIT,
+		.pid = task_tgid_nr(pages->source_task),
+		.uid = from_kuid(&init_user_ns, pages->source_user->uid),
+		.pages = npages,
+		.locked = locked,
+		.limit = task_rlimit(pages->source_task, RLIMIT_MEMLOCK) >>
+			 PAGE_SHIFT,
+	};
+
+	if (iob_event_wanted())
+		iob_event_send(&ev);
+}
+
 static int iopt_charge_user(struct iopt_pages *pages, unsigned long npages)
 {
 	unsigned long limit, cur, next;
@@ -38,8 +59,10 @@ static int iopt_charge_user(struct iopt_pages *pages, unsigned long npages)
 	limit = task_rlimit(pages->source_task, RLIMIT_MEMLOCK) >> PAGE_SHIFT;
 	cur = atomic_long_read(&pages->source_user->locked_vm);
 	do {
-		if (check_add_overflow(cur, npages, &next) || next > limit)
+		if (check_add_overflow(cur, npages, &next) || next > limit) {
+			iopt_refused(pages, npages, cur);
 			return -ENOMEM;
+		}
 	} while (!atomic_long_try_cmpxchg(&pages->source_user->locked_vm, &cur,
 					  next));
 	return 0;
@@ -49,11 +72,15 @@ static int iopt_charge_mm(struct iopt_pages *pages, unsigned long npages,
 			  bool inc)
 {
 	struct mm_struct *mm = pages->source_mm;
+	unsigned long locked;
 	int rc;
 
 	mmap_write_lock(mm);
 	rc = __account_locked_vm(mm, npages, inc, pages->source_task, false);
+	locked = mm->locked_vm;
 	mmap_write_unlock(mm);
+	if (rc == -ENOMEM)
+		iopt_refused(pages, npages, locked);
 	return rc;
 }
 

@@ -15,6 +15,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
+#include "../common/event.h"
 #include "../common/export.h"
 #include "../ptdrv/ptdrv.h"
 #include "internal.h"
@@ -332,6 +333,7 @@ int iopt_mapping_user(struct iopt_mapping *m, struct iopt *iopt,
 		iopt_free_spare(spare);
 		return PTR_ERR(pages);
 	}
+	pages->usage = iopt->owner.usage;
 	return iopt_mapping_add(m, pages, uptr & ~PAGE_MASK, length, spare);
 }
 
@@ -641,6 +643,22 @@ static int iopt_unmap_prepare(struct iopt *iopt, u64 start, u64 last,
 	return pinned ? -EAGAIN : 0;
 }
 
+/* Report that an unmap waits for accesses to unpin [first, last], or gave up. */
+static void iopt_unmap_event(struct iopt *iopt, enum iob_event_kind kind,
+			     u64 first, u64 last)
+{
+	struct iob_event ev = {
+		.kind = kind,
+		.file = iopt->owner.file,
+		.id = iopt->owner.id,
+		.start = first,
+		.size = last - first + 1,
+	};
+
+	if (iob_event_wanted())
+		iob_event_send(&ev);
+}
+
 /**
  * iopt_unmap() - remove every mapping inside a range
  * @iopt: the IOVA space
@@ -680,11 +698,16 @@ again:
 	if (rc == -EAGAIN && tries == IOPT_UNMAP_TRIES) {
 		pr_warn_ratelimited("iobroker: an access kept IOVAs %#llx-%#llx pinned; unmap fails with EDEADLOCK\n",
 				    pfirst, plast);
+		iopt_unmap_event(iopt, IOB_EV_UNMAP_DEADLOCK, pfirst, plast);
 		rc = -EDEADLOCK;
 	}
 	if (rc == -EAGAIN) {
 		up_write(&iopt->iova_rwsem);
 		up_read(&iopt->pts_rwsem);
+		/* Told once and still pinned: from here on it waits. */
+		if (tries == 1)
+			iopt_unmap_event(iopt, IOB_EV_UNMAP_STALL, pfirst,
+					 plast);
 		if (tries)
 			usleep_range(tries * USEC_PER_MSEC,
 				     2 * tries * USEC_PER_MSEC);

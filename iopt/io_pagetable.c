@@ -66,8 +66,38 @@ void iopt_init(struct iopt *iopt)
 	xa_init_flags(&iopt->accesses, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
 	init_waitqueue_head(&iopt->access_wq);
 	iopt->spare = NULL;
+	iopt->owner = (struct iopt_owner){};
 }
 EXPORT_SYMBOL_IOB_TEST(iopt_init);
+
+/**
+ * iopt_stats() - what an IOVA space maps, for reports
+ * @iopt: the IOVA space
+ * @stats: filled with its areas, the bytes its live areas map, and the
+ *	pages its filled areas hold pinned (counted per area: two areas
+ *	over the same memory count it twice)
+ *
+ * Walks every area, under the read side of the IOVA lock.
+ */
+void iopt_stats(struct iopt *iopt, struct iopt_stats *stats)
+{
+	struct iopt_area *area;
+
+	*stats = (struct iopt_stats){};
+	down_read(&iopt->iova_rwsem);
+	stats->areas = iopt->nareas;
+	for (area = iopt_area_first(iopt, 0, U64_MAX); area;
+	     area = iopt_area_next(area, 0, U64_MAX)) {
+		if (!iopt_area_live(area))
+			continue;
+		stats->mapped += iopt_area_length(area);
+		if (area->filled)
+			stats->pinned += (area->pages_node.last -
+					  area->pages_node.start + 1);
+	}
+	up_read(&iopt->iova_rwsem);
+}
+EXPORT_SYMBOL_IOB_TEST(iopt_stats);
 
 /* --- adding and removing page tables -------------------------------------- */
 

@@ -16,6 +16,7 @@
 #include <linux/xarray.h>
 
 #include "itree.h"
+#include "usage.h"
 
 struct iopt_pages;
 struct iob_pt;
@@ -110,6 +111,8 @@ struct iopt_access {
  * @spare: an area, and the memory of the pages it was over, that an unmap
  *	freed and the next map of user memory takes instead of allocating;
  *	or NULL. Only ever swapped whole, with xchg() and cmpxchg()
+ * @owner: who the IOVA space belongs to, set by its owner after
+ *	iopt_init() and fixed from then on; its pages count to its usage
  *
  * Lock order: pts_rwsem, iova_rwsem, iopt_pages.mutex, then whatever a
  * page table driver takes. Access callbacks run with none of them held.
@@ -129,6 +132,7 @@ struct iopt {
 	struct xarray accesses;
 	wait_queue_head_t access_wq;
 	struct iopt_area *spare;
+	struct iopt_owner owner;
 };
 
 /**
@@ -179,6 +183,20 @@ static inline u64 iopt_area_length(struct iopt_area *area)
 
 void iopt_init(struct iopt *iopt);
 void iopt_destroy(struct iopt *iopt);
+
+/**
+ * struct iopt_stats - what iopt_stats() reports
+ * @areas: areas, live or not
+ * @mapped: bytes the live areas cover
+ * @pinned: pages the filled areas hold pinned
+ */
+struct iopt_stats {
+	unsigned long areas;
+	u64 mapped;
+	u64 pinned;
+};
+
+void iopt_stats(struct iopt *iopt, struct iopt_stats *stats);
 
 /**
  * struct iopt_mapping - a mapping being made: its areas until they are live

@@ -331,6 +331,16 @@ static int iopt_pages_pin_span(struct iopt_pages *pages, unsigned long first,
 	return rc;
 }
 
+/* Tell the owner's counters that @n pages were pinned (or unpinned). */
+static void iopt_pages_count(struct iopt_pages *pages, long n)
+{
+	if (!pages->usage)
+		return;
+	atomic_long_add(n, &pages->usage->pinned);
+	if (pages->account != IOPT_PAGES_ACCOUNT_NONE)
+		atomic_long_add(n, &pages->usage->charged);
+}
+
 /* Charge, then pin, the uncovered span [first, last]. */
 static int iopt_pages_pin_hole(struct iopt_pages *pages, unsigned long first,
 			       unsigned long last, struct page **buf,
@@ -349,6 +359,7 @@ static int iopt_pages_pin_hole(struct iopt_pages *pages, unsigned long first,
 	}
 	pages->npinned += n;
 	atomic_long_add(n, &iopt_pinned_total);
+	iopt_pages_count(pages, n);
 	return 0;
 }
 
@@ -359,6 +370,7 @@ static void iopt_pages_unpin_hole(struct iopt_pages *pages, unsigned long first,
 	iopt_account_unpin(pages, last - first + 1);
 	pages->npinned -= last - first + 1;
 	atomic_long_sub(last - first + 1, &iopt_pinned_total);
+	iopt_pages_count(pages, -(long)(last - first + 1));
 }
 
 /* Unpin whatever in [first, last] no user covers. */

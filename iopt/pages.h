@@ -14,6 +14,7 @@
 #include <linux/xarray.h>
 
 #include "itree.h"
+#include "usage.h"
 
 struct mm_struct;
 struct task_struct;
@@ -44,6 +45,7 @@ enum iopt_pages_account {
  * @accesses: the &struct iopt_pages_access of in-kernel accesses, by their
  *	exact interval
  * @npinned: pages pinned, and charged, right now
+ * @usage: the owner's counters, which follow @npinned; or NULL
  * @frames: the page frame of every pinned page, in chunks of
  *	IOPT_FRAME_CHUNK by the index of the chunk; a chunk exists while a
  *	user holds a page of it, and its frames of held pages stay put until
@@ -65,6 +67,7 @@ struct iopt_pages {
 	struct rb_root_cached users;
 	struct rb_root_cached accesses;
 	unsigned long npinned;
+	struct iopt_usage *usage;
 	struct xarray frames;
 };
 

@@ -67,6 +67,20 @@ static phys_addr_t tce_pt_iova_to_phys(struct iob_pt *pt, u64 iova)
 	return tbl ? tce_table_lookup(tbl, iova) : 0;
 }
 
+static void tce_pt_window_info(struct iob_pt *pt, unsigned int i,
+			       struct iob_pt_window *w)
+{
+	struct tce_table *tbl = to_tce_pt(pt)->win[i];
+
+	w->start = tbl->geo.offset;
+	w->size = tbl->geo.size;
+	w->page_size = 1ULL << tbl->geo.page_shift;
+	w->levels = tbl->geo.levels;
+	mutex_lock(&tbl->lock);
+	w->live = tbl->mapped;
+	mutex_unlock(&tbl->lock);
+}
+
 static void tce_pt_free(struct iob_pt *pt)
 {
 	struct tce_pt *tp = to_tce_pt(pt);
@@ -82,6 +96,7 @@ static const struct iob_pt_ops tce_pt_ops = {
 	.unmap = tce_pt_unmap,
 	.split = tce_pt_split,
 	.iova_to_phys = tce_pt_iova_to_phys,
+	.window = tce_pt_window_info,
 	.free = tce_pt_free,
 };
 

@@ -40,6 +40,22 @@ struct iob_pt_seg {
 	u64 len;
 };
 
+/**
+ * struct iob_pt_window - what a driver reports of one aperture
+ * @start: first IOVA
+ * @size: bytes it spans
+ * @page_size: bytes one entry translates
+ * @levels: levels of the table behind it
+ * @live: entries that translate something right now
+ */
+struct iob_pt_window {
+	u64 start;
+	u64 size;
+	u64 page_size;
+	u32 levels;
+	u64 live;
+};
+
 struct iob_pt;
 
 /**
@@ -56,6 +72,8 @@ struct iob_pt;
  *	granule. Return: 0, or -EINVAL if the table maps that place with
  *	IO pages larger than the granule, which would have to be cut
  * @iova_to_phys: the physical address @iova translates to, or 0
+ * @window: describe aperture @i (below &iob_pt.naper) in @w, for reports;
+ *	may sleep. Optional
  * @free: release the table; nothing is mapped any more
  */
 struct iob_pt_ops {
@@ -65,6 +83,8 @@ struct iob_pt_ops {
 	void (*unmap)(struct iob_pt *pt, u64 iova, u64 len);
 	int (*split)(struct iob_pt *pt, u64 iova);
 	phys_addr_t (*iova_to_phys)(struct iob_pt *pt, u64 iova);
+	void (*window)(struct iob_pt *pt, unsigned int i,
+		       struct iob_pt_window *w);
 	void (*free)(struct iob_pt *pt);
 };
 

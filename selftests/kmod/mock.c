@@ -77,10 +77,17 @@ static int mock_hw_info(struct iob_device *idev, void *data, size_t len,
 	return sizeof(*info);
 }
 
+/* Reports name every mock device the same: there is no bus behind it. */
+static const char *mock_name(struct iob_device *idev)
+{
+	return "mock";
+}
+
 static const struct iob_device_ops mock_ops = {
 	.pt_alloc = mock_pt_alloc,
 	.set_pt = mock_set_pt,
 	.hw_info = mock_hw_info,
+	.name = mock_name,
 };
 
 /* What QEMU's pseries machine offers a device on its own host bridge. */
@@ -146,6 +153,7 @@ static const struct iob_device_ops mock_pseries_ops = {
 	.pt_alloc = mock_pseries_pt_alloc,
 	.set_pt = mock_pseries_set_pt,
 	.hw_info = mock_pseries_hw_info,
+	.name = mock_name,
 };
 
 static int mock_domain(struct iob_ucmd *ucmd, struct iommu_test_cmd *cmd,
