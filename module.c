@@ -3,7 +3,7 @@
  * iobroker.ko: the iommufd object model on IBM POWER's sPAPR TCE IOMMU.
  *
  * The module's entry, the one file above every layer: it brings up the
- * core (the /dev/iommu file) and then the drivers that bind real devices
+ * core (the netlink family, then the /dev/iommu file) and then the drivers that bind real devices
  * to it, handing each the debugfs directory it puts its files in, and
  * takes them down in the reverse order. Nothing calls back up here.
  */
@@ -14,6 +14,7 @@
 #include "common/fault.h"
 #include "devices/pci.h"
 #include "iommufd/file.h"
+#include "iommufd/netlink.h"
 
 static struct dentry *iob_debugfs;
 
@@ -23,9 +24,13 @@ static int __init iob_init(void)
 
 	iob_debugfs = debugfs_create_dir("iobroker", NULL);
 	iob_fault_init();
-	rc = iob_file_init(iob_debugfs);
+	/* Events have their sink before anything can emit one. */
+	rc = iob_netlink_init();
 	if (rc)
 		goto err_debugfs;
+	rc = iob_file_init(iob_debugfs);
+	if (rc)
+		goto err_netlink;
 	rc = iob_pci_init(iob_debugfs);
 	if (rc)
 		goto err_file;
@@ -33,6 +38,8 @@ static int __init iob_init(void)
 
 err_file:
 	iob_file_exit();
+err_netlink:
+	iob_netlink_exit();
 err_debugfs:
 	iob_fault_exit();
 	debugfs_remove_recursive(iob_debugfs);
@@ -43,6 +50,7 @@ static void __exit iob_exit(void)
 {
 	iob_pci_exit();
 	iob_file_exit();
+	iob_netlink_exit();
 	iob_fault_exit();
 	debugfs_remove_recursive(iob_debugfs);
 }
