@@ -8,6 +8,11 @@
 #   the layers: calls and includes only downward, no circle
 #   kernel-doc -Wall on every folder of kernel code and the uapi headers
 #   every uapi header compiles on its own as C90
+#   the netlink family agrees with its spec (nlspec.py): the kernel's
+#   ynl-gen-c.py accepts docs/netlink/iobroker.yaml, uapi/iobroker/netlink.h
+#   has exactly its constants, and iommufd/netlink.c its policies, ops,
+#   family and groups (not netnsok, admin-perm groups CAP_SYS_ADMIN) and
+#   sends its events
 # Exits non-zero if any check fails.
 set -u
 
@@ -83,14 +88,21 @@ do_uapi_c90() {
 	done
 }
 
+# Debian's python3, which deps.sh gives yaml and jsonschema, as the
+# kernel's ynl-gen-c.py needs them.
+do_netlink_spec() {
+	/usr/bin/python3 "$rig/nlspec.py" "$top" "$ksrc"
+}
+
 echo "@@iob:begin tap lint"
 echo "TAP version 13"
-echo "1..6"
+echo "1..7"
 check checkpatch do_checkpatch
 check sparse_and_w1 do_sparse_w1
 check production_w1 do_production_w1
 check layers do_layers
 check kernel_doc do_kernel_doc
 check uapi_headers_c90 do_uapi_c90
+check netlink_spec do_netlink_spec
 echo "@@iob:end lint exit=$failed"
 [ $failed -eq 0 ]
