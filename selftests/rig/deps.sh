@@ -2,19 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install what the rig needs from Debian's archive, only what is missing,
-# and fetch a static ppc64le busybox for the guest's shell. Safe to run
+# and fetch a static ppc64le busybox for the guest's shell and libnl's
+# static libraries for its netlink programs. Safe to run
 # again and again; a machine that has everything only gets checked.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${IOBROKER_CACHE:-${HOME:-/root}/.cache/iobroker}
-# The pinned versions: LINUX_SOURCE_VERSION, QEMU_VERSION, BUSYBOX_VERSION.
+# The pinned versions: LINUX_SOURCE_VERSION, QEMU_VERSION, BUSYBOX_VERSION,
+# LIBNL_VERSION.
 . "$here/inputs"
 
 # Host tools, the kernel source, the ppc64le cross toolchain and QEMU;
 # the kernel source and QEMU at the versions selftests/rig/inputs pins.
 pkgs="make gcc libc6-dev bc bison flex cpio xz-utils kmod perl python3
-      libelf-dev libssl-dev sparse
+      python3-yaml python3-jsonschema libelf-dev libssl-dev sparse
       linux-source-6.12=$LINUX_SOURCE_VERSION
       gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross
       qemu-system-ppc=$QEMU_VERSION"
@@ -86,6 +88,37 @@ if [ ! -x "$bb" ] ||
 	rm -rf "$tmp" "$cache/busybox"
 	mv "$cache/busybox.tmp" "$cache/busybox"
 	log "guest busybox: $bb"
+fi
+
+# libnl for iobctl and the netlink tests, the same way: the ppc64el -dev
+# packages carry static archives and headers, which is all a static link
+# needs. Installing them would pull the ppc64el C library onto the host.
+nl=$cache/libnl
+if [ "$(cat "$nl/version" 2>/dev/null)" != "$LIBNL_VERSION" ]; then
+	if ! dpkg --print-foreign-architectures | grep -qx ppc64el; then
+		log "adding ppc64el as a foreign architecture"
+		$sudo dpkg --add-architecture ppc64el
+		updated=
+	fi
+	[ -n "$updated" ] || apt_update
+	updated=1
+	tmp=$(mktemp -d)
+	if ! (cd "$tmp" && $sudo apt-get download -qq \
+		-o APT::Sandbox::User=root \
+		"libnl-3-dev:ppc64el=$LIBNL_VERSION" \
+		"libnl-genl-3-dev:ppc64el=$LIBNL_VERSION" >&2); then
+		log "libnl ppc64el $LIBNL_VERSION is not in the archive; bump selftests/rig/inputs"
+		exit 1
+	fi
+	rm -rf "$nl.tmp"
+	mkdir -p "$nl.tmp"
+	for d in "$tmp"/*.deb; do
+		dpkg-deb -x "$d" "$nl.tmp"
+	done
+	echo "$LIBNL_VERSION" >"$nl.tmp/version"
+	rm -rf "$tmp" "$nl"
+	mv "$nl.tmp" "$nl"
+	log "guest libnl: $nl"
 fi
 
 # Whatever was there before, what the rig uses now must be the pins.

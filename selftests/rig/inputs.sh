@@ -43,13 +43,16 @@ check)
 	v=$(cat "$cache/busybox/version" 2>/dev/null || true)
 	[ "$v" = "$BUSYBOX_VERSION" ] ||
 		complain "the cached busybox is '${v:-missing}', the rig pins $BUSYBOX_VERSION"
+	v=$(cat "$cache/libnl/version" 2>/dev/null || true)
+	[ "$v" = "$LIBNL_VERSION" ] ||
+		complain "the cached libnl is '${v:-missing}', the rig pins $LIBNL_VERSION"
 	if [ $bad -ne 0 ]; then
 		printf '[inputs] run make deps, or bump selftests/rig/inputs after a check on the new versions\n' >&2
 		exit 1
 	fi
 	;;
 describe)
-	echo "inputs: linux-source-6.12 $LINUX_SOURCE_VERSION (sha256 $(echo "$LINUX_SOURCE_SHA256" | cut -c1-16)...), qemu-system-ppc $QEMU_VERSION, busybox-static $BUSYBOX_VERSION"
+	echo "inputs: linux-source-6.12 $LINUX_SOURCE_VERSION (sha256 $(echo "$LINUX_SOURCE_SHA256" | cut -c1-16)...), qemu-system-ppc $QEMU_VERSION, busybox-static $BUSYBOX_VERSION, libnl $LIBNL_VERSION"
 	;;
 *)
 	echo "usage: $0 check|describe" >&2
