@@ -107,6 +107,22 @@ static void demo_mapping(int fd)
 }
 
 /* How many TCEs the hypervisor holds for @name's group, read back. */
+/*
+ * make run sets IOB_DEMO_SHOW to iobctl commands: what an administrator
+ * sees of this file while the device is attached and buffers are mapped.
+ */
+static void show_now(void)
+{
+	const char *cmd = getenv("IOB_DEMO_SHOW");
+
+	if (!cmd)
+		return;
+	printf("\nWhat the administrator sees now (%s):\n", cmd);
+	fflush(stdout);
+	step(0, system(cmd), "iobctl show");
+	printf("\n");
+}
+
 static unsigned long long hw_live(const char *name)
 {
 	unsigned long long live = 0;
@@ -182,6 +198,7 @@ static void demo_dma(int fd)
 	step(0, edu_copy(&e, 0x100000, ddw_iova, sizeof(msg)),
 	     "edu copies A into C, through the 64-bit window");
 	step(0, strcmp(a, c) ? -1 : 0, "C matches A byte for byte");
+	show_now();
 
 	memset(b, 0, len);
 	step(0, iob_unmap(fd, ioas, 0x200000, len, NULL),

@@ -28,7 +28,7 @@ tests="iobroker_abi iobroker_ioas iobroker_lifetime iobroker_mock
        iobroker_option iobroker_race iobroker_rlimit iobroker_tce
        iobroker_edu iobroker_access iobroker_swdma
        iobroker_fail_nth iobroker_memlock iobroker_stress iobroker_regress
-       iobroker_vfio"
+       iobroker_vfio iobroker_netlink"
 suites="iobroker_dispatch iobroker_object iobroker_iopt iobroker_tce"
 # Linux's own iommufd selftests (selftests/Makefile builds them from the
 # kernel tree), in the order make check runs them; the cases of iommufd
@@ -89,7 +89,7 @@ build_all() {
 		IOBROKER_TEST=y modules >&2
 	log "building selftests and init"
 	make -s -C "$top/selftests" O="$out/userspace" \
-		KSRC="$(readlink -f "$1/source")" >&2
+		KSRC="$(readlink -f "$1/source")" LIBNL="$cache/libnl" >&2
 }
 
 load_modules() {
@@ -222,9 +222,13 @@ run_debug() {
 		} >"$run/plan"
 		;;
 	run)
+		# The demo, with iobctl monitor printing its events beside
+		# it, iobctl show while its device is attached, and again
+		# once everything is closed.
+		show='/bin/iobctl show files; /bin/iobctl show objects; /bin/iobctl show windows'
 		{
 			load_modules
-			echo "text iobroker_demo 300 /bin/iobroker_demo"
+			echo "sh iobroker_demo 300 /bin/iobctl monitor & m=\$!; sleep 1; IOB_DEMO_SHOW='$show' /bin/iobroker_demo; s=\$?; sleep 1; kill \$m; echo; echo 'iobctl show files, after the demo closed everything:'; /bin/iobctl show files; exit \$s"
 			unload_modules
 		} >"$run/plan"
 		;;
