@@ -49,6 +49,7 @@
 
 #include "../uapi/iobroker/swdma.h"
 #include "iob_buffer.h"
+#include "iob_nlraw.h"
 
 #define SWDMA_DEV "/dev/iob_swdma"
 
@@ -2182,6 +2183,173 @@ static void op_swdma_info(struct fuzz *f, struct call *c)
 		     cmd.out_copies, cmd.out_unmap_calls);
 }
 
+/* --- the netlink family -------------------------------------------------- */
+
+/*
+ * Generic netlink requests to the iobroker family, well and badly formed:
+ * any command (events too), any version, header bits and flags, a run of
+ * attributes of any type and length (some right for the family, some
+ * nested, some with lengths past the message), and messages cut short.
+ * The kernel answers with an error message or a reply; the call's result
+ * is the error it carried. The family's number is found once, by name,
+ * with the same kind of raw request; the same socket also listens on the
+ * monitor group with a small buffer, so that every event is built while
+ * the other calls run, and drops what it cannot keep.
+ */
+static int nl_family = -1;
+static int nl_sock = -1;
+
+/* Set up once: the socket, the family, the monitor with a small buffer. */
+static void nl_setup(struct fuzz *f)
+{
+	int group, rcvbuf = 8192;
+
+	if (f->dry || nl_sock >= 0)
+		return;
+	nl_sock = nlraw_open();
+	if (nl_sock < 0)
+		return;
+	nl_family = nlraw_resolve(nl_sock, &group);
+	if (group > 0 && !nlraw_join(nl_sock, group))
+		setsockopt(nl_sock, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			   sizeof(rcvbuf));
+}
+
+/* Put an attribute at @p: its header, then @len bytes (random, or @v). */
+static size_t nl_put_attr(struct rng *r, char *p, __u16 type, __u16 len,
+			  const void *v)
+{
+	struct nlattr *a = (struct nlattr *)p;
+	__u16 i;
+
+	a->nla_type = type;
+	a->nla_len = NLA_HDRLEN + len;
+	for (i = 0; i < len; i++)
+		p[NLA_HDRLEN + i] = v ? ((const char *)v)[i] : (char)rnd(r);
+	return NLA_ALIGN(NLA_HDRLEN + len);
+}
+
+/*
+ * ENOBUFS: a dump cannot start while the socket's small buffer is full of
+ * events it has not read, which is how netlink answers that.
+ */
+static const int e_netlink[] = {
+	EINVAL, ENOENT, EOPNOTSUPP, ERANGE, EMSGSIZE, ENOMEM, ENOBUFS, 0
+};
+
+static void op_netlink(struct fuzz *f, struct call *c)
+{
+	static union {
+		struct nlmsghdr n;
+		char b[NLRAW_BUF];
+	} mu, ru;
+	char *msg = mu.b, *reply = ru.b;
+	struct nlmsghdr *n = (struct nlmsghdr *)msg;
+	struct genlmsghdr *g = (struct genlmsghdr *)(msg + NLMSG_HDRLEN);
+	struct rng *r = &c->r;
+	size_t at = NLMSG_HDRLEN + GENL_HDRLEN, sent;
+	unsigned int i, nattrs = below(r, 8);
+	__u32 seq = (__u32)c->iter + 1;
+	ssize_t len;
+
+	nl_setup(f);
+	n->nlmsg_type = pct(r, 95) ? nl_family : below(r, 0x40);
+	n->nlmsg_flags = NLM_F_REQUEST | (pct(r, 30) ? NLM_F_DUMP : 0) |
+			 (pct(r, 50) ? NLM_F_ACK : 0) |
+			 (pml(r, 50) ? (below(r, 16) << 4) : 0);
+	n->nlmsg_seq = seq;
+	n->nlmsg_pid = 0;
+	g->cmd = pct(r, 80) ? 1 + below(r, IOBROKER_CMD_MAX) :
+			      below(r, 256);
+	g->version = pct(r, 90) ? IOBROKER_FAMILY_VERSION : below(r, 256);
+	g->reserved = pct(r, 95) ? 0 : rnd(r);
+	for (i = 0; i < nattrs; i++) {
+		__u16 type = pct(r, 80) ? 1 + below(r, IOBROKER_A_EVENT_MAX) :
+					  below(r, 0x8000) |
+					  (pct(r, 20) ? NLA_F_NESTED : 0);
+		__u32 u32 = pct(r, 50) ? below(r, 8) : (__u32)rnd(r);
+		__u16 alen = pct(r, 70) ? 4 : below(r, 24);
+
+		if (at + NLA_HDRLEN + 32 > sizeof(msg))
+			break;
+		if (pct(r, 10) && at + 2 * NLA_HDRLEN + 8 < sizeof(msg)) {
+			/* A nest around one attribute. */
+			struct nlattr *nest = (struct nlattr *)(msg + at);
+
+			at += NLA_HDRLEN;
+			at += nl_put_attr(r, msg + at, below(r, 10), 4, &u32);
+			nest->nla_type = type | NLA_F_NESTED;
+			nest->nla_len = msg + at - (char *)nest;
+			continue;
+		}
+		at += nl_put_attr(r, msg + at, type, alen,
+				  alen == 4 && pct(r, 70) ? &u32 : NULL);
+		/* Sometimes an attribute claims more than there is. */
+		if (pml(r, 50))
+			((struct nlattr *)(msg + at - NLA_ALIGN(NLA_HDRLEN +
+								 alen)))->nla_len += 8 +
+				below(r, 64);
+	}
+	n->nlmsg_len = at;
+	sent = at;
+	if (pct(r, 5))
+		/* Cut short: a header that says more than was sent ... */
+		sent = below(r, at + 1);
+	else if (pct(r, 3))
+		/* ... or less than the attributes take. */
+		n->nlmsg_len = below(r, at + 1);
+	note(c, "type=%u cmd=%u ver=%u flags=%#x attrs=%u len=%u sent=%zu",
+	     n->nlmsg_type, g->cmd, g->version, n->nlmsg_flags, nattrs,
+	     n->nlmsg_len, sent);
+	if (f->dry) {
+		c->rc = dry_result(f, c);
+		return;
+	}
+	if (nl_sock < 0 || nl_family < 0) {
+		c->rc = RC_WEIRD;
+		return;
+	}
+	errno = 0;
+	if (send(nl_sock, msg, sent, 0) < 0) {
+		c->rc = sys_result(c, -1);
+		return;
+	}
+	/*
+	 * Read what comes back, events among it, until the answer to this
+	 * request (the error, or the end of a dump) or a short quiet spell:
+	 * a message the kernel cannot parse gets no answer at all.
+	 */
+	c->rc = 0;
+	for (;;) {
+		struct nlmsghdr *h = (struct nlmsghdr *)reply;
+		int left;
+
+		errno = 0;
+		len = nlraw_read(nl_sock, reply, 100);
+		if (len < 0) {
+			/* Events the small buffer dropped: not the call's. */
+			if (errno == ENOBUFS)
+				continue;
+			break;
+		}
+		for (left = len; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+			if (h->nlmsg_seq != seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				c->rc = -((struct nlmsgerr *)NLMSG_DATA(h))->error;
+				note(c, " => %d", c->rc);
+				return;
+			}
+			/* A dump ends with its error, or 0. */
+			if (h->nlmsg_type == NLMSG_DONE) {
+				if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(int)))
+					c->rc = -*(int *)NLMSG_DATA(h);
+				return;
+			}
+		}
+	}
+}
+
 /* --- the table ------------------------------------------------------------ */
 
 enum {
@@ -2218,6 +2386,7 @@ enum {
 	OP_SWDMA_COPY,
 	OP_SWDMA_INFO,
 	OP_SWDMA_CLOSE,
+	OP_NETLINK,
 	NR_OPS,
 };
 
@@ -2273,6 +2442,7 @@ static struct op ops[NR_OPS] = {
 	[OP_SWDMA_INFO] = { "SWDMA_INFO", op_swdma_info, 10, e_none },
 	[OP_SWDMA_CLOSE] = { "swdma close", op_swdma_close, 6, e_none,
 			     true },
+	[OP_NETLINK] = { "netlink", op_netlink, 40, e_netlink, true },
 };
 
 /* How likely each operation is now: create what is missing, cap the rest. */

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 
@@ -19,6 +20,7 @@
 #include "iob_access.h"
 #include "iob_buffer.h"
 #include "iob_edu.h"
+#include "iob_nl.h"
 #include "iob_pci.h"
 
 #define CYCLES 8
@@ -76,6 +78,17 @@ static void unload_all(void)
 			unload(mods[i]);
 }
 
+/* Is the generic netlink family registered? */
+static int family_there(void)
+{
+	struct iob_nl n;
+
+	if (iob_nl_open(&n))
+		return 0;
+	iob_nl_close(&n);
+	return 1;
+}
+
 /* Nothing of the modules is left once they are gone. */
 static int all_gone(void)
 {
@@ -84,7 +97,8 @@ static int all_gone(void)
 	for (i = 0; i < ARRAY_SIZE(mods); i++)
 		if (loaded(mods[i]))
 			return 0;
-	return access("/dev/iommu", F_OK) && access("/dev/iob_swdma", F_OK) &&
+	return !family_there() &&
+	       access("/dev/iommu", F_OK) && access("/dev/iob_swdma", F_OK) &&
 	       access("/sys/kernel/debug/iobroker", F_OK) &&
 	       access("/sys/kernel/debug/fail_iobroker", F_OK);
 }
@@ -280,6 +294,75 @@ TEST_F_TIMEOUT(lifecycle, load_use_unload_cycles, 600)
 		ASSERT_TRUE(all_gone()) TH_LOG("cycle %u", i);
 	}
 	ksft_print_msg("%u cycles of load, use and unload\n", CYCLES);
+}
+
+/* Run iobctl with @args; its exit status, and its stderr in @err. */
+static int run_iobctl(const char *args, char *err, size_t len)
+{
+	char cmd[256];
+	size_t n = 0;
+	FILE *p;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "/bin/iobctl %s 2>&1 >/dev/null", args);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (n + 1 < len && fgets(err + n, len - n, p))
+		n = strlen(err);
+	err[n] = 0;
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * The netlink family comes and goes with the module. A listener does not
+ * keep the module: it unloads under it, the listener gets nothing more,
+ * and a new family after the next load starts with no members. iobctl
+ * says what is wrong when the module is missing.
+ */
+TEST_F_TIMEOUT(lifecycle, netlink_family_follows_module, 120)
+{
+	struct iob_nl_list l = {};
+	struct iob_nl_item items[64];
+	struct iob_nl mon = {}, mon2 = {};
+	char err[512];
+	__u32 ioas;
+	int fd;
+
+	l.items = items;
+	l.max = ARRAY_SIZE(items);
+	EXPECT_EQ(ENOENT, iob_nl_open(&mon));
+	EXPECT_NE(0, run_iobctl("show", err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "module is not loaded")) TH_LOG("%s", err);
+	EXPECT_NE(0, run_iobctl("monitor", err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "module is not loaded")) TH_LOG("%s", err);
+
+	ASSERT_EQ(0, load_all());
+	ASSERT_EQ(0, iob_nl_open(&mon));
+	ASSERT_EQ(0, iob_nl_monitor(&mon));
+	fd = iob_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, iob_ioas_alloc(fd, &ioas));
+	close(fd);
+	ASSERT_EQ(0, iob_nl_events(&mon, &l, 1000));
+	/* file-new, object-new, object-del, file-del. */
+	EXPECT_EQ(4, l.n);
+	EXPECT_EQ(0, run_iobctl("show files", err, sizeof(err))) TH_LOG("%s", err);
+
+	/* The listener's socket stays open across the unload. */
+	unload_all();
+	ASSERT_TRUE(all_gone());
+	ASSERT_EQ(0, load_all());
+	ASSERT_EQ(0, iob_nl_open(&mon2));
+	fd = iob_open();
+	ASSERT_LE(0, fd);
+	close(fd);
+	l.n = 0;
+	EXPECT_EQ(0, iob_nl_events(&mon, &l, 500));
+	EXPECT_EQ(0, l.n);
+	iob_nl_close(&mon);
+	iob_nl_close(&mon2);
 }
 
 /* Have iobroker-pci take the first edu whenever it registers. */
