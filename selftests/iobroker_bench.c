@@ -41,9 +41,12 @@
  *   B pin|unpin - <mem> <bytes> <usec per call> <GB/s>
  *   B tce pinmap|unmapunpin|map|unmap <window> <bytes> <usec> <GB/s>
  *   B access pin|unpin|read|write|sread|swrite <mem> <bytes> <usec> <GB/s>
+ *   B listen none|monitor <bytes> <usec per map+unmap> <GB/s>
  *   B skip <what> <why>
  */
 #define _GNU_SOURCE
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +57,7 @@
 #include <linux/vfio.h>
 
 #include "iob_access.h"
+#include "iob_nlraw.h"
 #include "iob_pci.h"
 #include "iob_utils.h"
 #include "mm/gup_test.h"
@@ -780,6 +784,104 @@ static void bench_access(const char *mem, char *buf)
 }
 
 /* Is @part among the parts named on the command line (all if none)? */
+/* --- a listener on the monitor group --------------------------------------- */
+
+static atomic_bool listening;
+
+/* Read whatever the monitor group sends until told to stop. */
+static void *listener(void *arg)
+{
+	static char buf[NLRAW_BUF];
+	int fd = *(int *)arg;
+
+	while (listening)
+		nlraw_read(fd, buf, 10);
+	return NULL;
+}
+
+static double median3(const double *v)
+{
+	double lo = v[0] < v[1] ? v[0] : v[1];
+	double hi = v[0] < v[1] ? v[1] : v[0];
+
+	return v[2] < lo ? lo : v[2] > hi ? hi : v[2];
+}
+
+/* Time map + unmap of @size with one page table; usec per pair, or < 0. */
+static double time_pairs(int fd, __u32 ioas, char *buf, unsigned long size)
+{
+	unsigned long calls;
+	double ns = 0, t;
+	__u64 iova;
+
+	for (calls = 0; calls < MIN_CALLS ||
+	     (ns < CASE_NSEC / 2 && calls < 100000); calls++) {
+		t = now_ns();
+		if (iob_map(fd, ioas, buf, size, &iova) ||
+		    iob_unmap(fd, ioas, iova, size, NULL))
+			return -1;
+		ns += now_ns() - t;
+	}
+	return ns / calls / 1e3;
+}
+
+/*
+ * What a listener on the monitor group costs a map and unmap (with a
+ * mock device's page table, so that memory is pinned and mapped): the
+ * same pairs with nobody listening and with a thread reading the group,
+ * alternating three times per size so that drift hits both alike; the
+ * median of each.
+ */
+static void bench_listen(const char *mem, char *buf)
+{
+	unsigned long size;
+	int nl, family, group, fd, r, rc;
+	double none[3], mon[3];
+	pthread_t th;
+	__u32 ioas;
+
+	nl = nlraw_open();
+	family = nl < 0 ? -1 : nlraw_resolve(nl, &group);
+	if (family < 0 || group < 0) {
+		printf("B skip listen-%s no-family\n", mem);
+		if (nl >= 0)
+			close(nl);
+		return;
+	}
+	fd = iob_open();
+	rc = fd < 0 ? errno : setup(fd, 1, &ioas);
+	for (size = 1UL << 20; !rc && size <= MAX_SIZE; size *= 16) {
+		for (r = 0; r < 3 && !rc; r++) {
+			none[r] = time_pairs(fd, ioas, buf, size);
+			rc = nlraw_join(nl, group);
+			listening = true;
+			if (!rc)
+				rc = pthread_create(&th, NULL, listener, &nl);
+			mon[r] = rc ? -1 : time_pairs(fd, ioas, buf, size);
+			listening = false;
+			if (!rc)
+				pthread_join(th, NULL);
+			setsockopt(nl, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP,
+				   &group, sizeof(group));
+			if (none[r] < 0 || mon[r] < 0)
+				rc = rc ? rc : EIO;
+		}
+		if (rc)
+			break;
+		none[1] = median3(none);
+		mon[1] = median3(mon);
+		printf("B listen none %s %lu %.1f %.3f\n", mem, size, none[1],
+		       size / (none[1] * 1e3));
+		printf("B listen monitor %s %lu %.1f %.3f\n", mem, size,
+		       mon[1], size / (mon[1] * 1e3));
+	}
+	if (rc)
+		printf("B skip listen-%s %s\n", mem, strerror(rc));
+	if (fd >= 0)
+		close(fd);
+	close(nl);
+}
+
 static bool wanted(int argc, char **argv, const char *part)
 {
 	int i;
@@ -824,6 +926,9 @@ int main(int argc, char **argv)
 		}
 		if (access)
 			bench_access(mems[m].name, buf);
+		/* The reference kernel has no such family. */
+		if (wanted(argc, argv, "listen") && !strcmp(who, "iobroker"))
+			bench_listen(mems[m].name, buf);
 		munmap(buf, MAX_SIZE);
 	}
 	if (map)

@@ -77,6 +77,14 @@ function median(v, c, out, s, key,    n, i, j, t, a) {
 		aorder[an++] = key
 	}
 }
+/^B listen / {
+	key = $3 " " $4 " " $5
+	sample(s_lusec, c_lusec, key, $6)
+	if ($3 == "none" && !((key) in lseen)) {
+		lseen[key] = 1
+		lorder[ln++] = $4 " " $5
+	}
+}
 /^B skip / { skip[side, $3] = $4 }
 
 END {
@@ -94,6 +102,10 @@ END {
 		for (i = 0; i < an; i++) {
 			median(s_ausec, c_ausec, ausec, sd, aorder[i])
 			median(s_agbs, c_agbs, agbs, sd, aorder[i])
+		}
+		for (i = 0; i < ln; i++) {
+			median(s_lusec, c_lusec, lusec, sd, "none " lorder[i])
+			median(s_lusec, c_lusec, lusec, sd, "monitor " lorder[i])
 		}
 		median(s_sparse, c_sparse, msparse, sd, "sparse")
 		if ((sd, "sparse") in msparse)
@@ -213,6 +225,19 @@ END {
 		else
 			line = line sprintf("%10s %10s | %7s", "n/a", "n/a", "-")
 		print line
+	}
+	if (ln) {
+		printf "\nA listener on the netlink monitor group: IOAS_MAP + IOAS_UNMAP with a mock device's page table,\n"
+		printf "nobody listening vs a thread reading the group (iobroker only; the reference has no such family).\n"
+		printf "Map and unmap send no event; what a listener can cost them is the check for one.\n"
+		printf "%-6s %6s | %10s %10s | %9s\n", "mem", "size", "none us", "listen us", "overhead"
+		for (i = 0; i < ln; i++) {
+			split(lorder[i], k, " ")
+			a = lusec[1, "none " lorder[i]]
+			b = lusec[1, "monitor " lorder[i]]
+			printf "%-6s %6s | %10.1f %10.1f | %8.1f%%\n", k[1], human(k[2]), a, b,
+			       a > 0 ? 100 * (b - a) / a : 0
+		}
 	}
 	printf "\n"
 	for (key in skip) {
