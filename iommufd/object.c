@@ -76,6 +76,7 @@
 #include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/pid.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -246,6 +247,7 @@ void iob_ctxs_lock(void)
 {
 	mutex_lock(&iob_ctxs_mutex);
 }
+EXPORT_SYMBOL_IOB_TEST(iob_ctxs_lock);
 
 /**
  * iob_ctxs_unlock() - let contexts go again
@@ -254,6 +256,7 @@ void iob_ctxs_unlock(void)
 {
 	mutex_unlock(&iob_ctxs_mutex);
 }
+EXPORT_SYMBOL_IOB_TEST(iob_ctxs_unlock);
 
 /**
  * iob_ctx_find() - the context with the lowest number from @nl_id on
@@ -268,6 +271,7 @@ struct iob_ctx *iob_ctx_find(unsigned long *nl_id)
 	lockdep_assert_held(&iob_ctxs_mutex);
 	return xa_find(&iob_ctxs, nl_id, U32_MAX, XA_PRESENT);
 }
+EXPORT_SYMBOL_IOB_TEST(iob_ctx_find);
 
 /**
  * iob_object_next() - hold the published object with the lowest ID from
@@ -293,6 +297,7 @@ struct iob_object *iob_object_next(struct iob_ctx *ctx, unsigned long *id,
 	xa_unlock(&ctx->objects);
 	return obj;
 }
+EXPORT_SYMBOL_IOB_TEST(iob_object_next);
 
 /**
  * iob_ctx_count_objects() - number of published objects in a context

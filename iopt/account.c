@@ -18,6 +18,7 @@
  */
 #include <linux/capability.h>
 #include <linux/mm.h>
+#include <linux/pid.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
 #include <linux/uidgid.h>

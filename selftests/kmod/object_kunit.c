@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suite for the object store (iommufd/object.c): IDs, publication,
- * short-term and long-term references, the three destroy paths.
+ * short-term and long-term references, the three destroy paths, and the
+ * walks the netlink family's reports make.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/pid.h>
 
 #include "../../iommufd/object.h"
 
@@ -301,6 +303,59 @@ static void test_alive_counts_reserved(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->log.n, 0u);
 }
 
+/*
+ * What the netlink family walks: files by number, and the published
+ * objects of a file in order of ID, reserved ones and other types left
+ * out; a destroyed file is no longer found.
+ */
+static void test_report_walks(struct kunit *test)
+{
+	struct fixture *f = test->priv;
+	struct tobj *t1 = tobj_new(test, NULL, true);
+	struct tobj *t2 = tobj_new(test, NULL, false);
+	struct tobj *t3 = tobj_new(test, NULL, false);
+	struct iob_ctx *other = iob_ctx_alloc(), *found;
+	struct iob_object *obj;
+	unsigned long id;
+	u32 gone;
+
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	KUNIT_EXPECT_NE(test, other->nl_id, f->ctx->nl_id);
+	KUNIT_EXPECT_EQ(test, other->owner_pid, task_tgid_nr(current));
+	iob_ctxs_lock();
+	id = f->ctx->nl_id;
+	KUNIT_EXPECT_PTR_EQ(test, iob_ctx_find(&id), f->ctx);
+	KUNIT_EXPECT_EQ(test, id, (unsigned long)f->ctx->nl_id);
+	id = other->nl_id;
+	KUNIT_EXPECT_PTR_EQ(test, iob_ctx_find(&id), other);
+	iob_ctxs_unlock();
+
+	id = 0;
+	obj = iob_object_next(f->ctx, &id, IOB_OBJ_ANY);
+	KUNIT_EXPECT_PTR_EQ(test, obj, &t2->obj);
+	KUNIT_EXPECT_EQ(test, id, (unsigned long)t2->obj.id);
+	if (obj)
+		iob_object_put(obj);
+	id++;
+	obj = iob_object_next(f->ctx, &id, IOB_OBJ_SELFTEST);
+	KUNIT_EXPECT_PTR_EQ(test, obj, &t3->obj);
+	if (obj)
+		iob_object_put(obj);
+	id++;
+	KUNIT_EXPECT_NULL(test, iob_object_next(f->ctx, &id, IOB_OBJ_ANY));
+	id = 0;
+	KUNIT_EXPECT_NULL(test, iob_object_next(f->ctx, &id, IOB_OBJ_IOAS));
+
+	gone = other->nl_id;
+	iob_ctx_destroy(other);
+	iob_ctxs_lock();
+	id = gone;
+	found = iob_ctx_find(&id);
+	KUNIT_EXPECT_TRUE(test, !found || id != gone);
+	iob_ctxs_unlock();
+	iob_object_finalize(f->ctx, &t1->obj);
+}
+
 static struct kunit_case iob_object_cases[] = {
 	KUNIT_CASE(test_reserved_is_invisible),
 	KUNIT_CASE(test_abort_releases_id),
@@ -311,6 +366,7 @@ static struct kunit_case iob_object_cases[] = {
 	KUNIT_CASE(test_kernel_destroy_waits),
 	KUNIT_CASE(test_ctx_destroy_leaves_first),
 	KUNIT_CASE(test_alive_counts_reserved),
+	KUNIT_CASE(test_report_walks),
 	{}
 };
 
