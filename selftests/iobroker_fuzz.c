@@ -2293,8 +2293,12 @@ static void op_netlink(struct fuzz *f, struct call *c)
 	n->nlmsg_len = at;
 	sent = at;
 	if (pct(r, 5))
-		/* Cut short: a header that says more than was sent ... */
-		sent = below(r, at + 1);
+		/*
+		 * Cut short: a header that says more than was sent (never
+		 * nothing at all, which the socket refuses before netlink
+		 * sees it) ...
+		 */
+		sent = 1 + below(r, at);
 	else if (pct(r, 3))
 		/* ... or less than the attributes take. */
 		n->nlmsg_len = below(r, at + 1);
