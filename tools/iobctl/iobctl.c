@@ -126,11 +126,11 @@ static struct {
 	__u32 type;
 	unsigned long count;	/* monitor: stop after this many events */
 	int rcvbuf;
-} opt = { .what = "files" };
+} opt;
 
 static int kernel_err;		/* errno of the kernel's error message */
 static unsigned long printed;	/* items of show, for the JSON commas */
-static sig_atomic_t stop;	/* set by SIGINT and SIGTERM */
+static bool done;		/* monitor: --count events were printed */
 
 /* --- output ------------------------------------------------------------- */
 
@@ -164,7 +164,7 @@ static void rec_open(void)
 
 static void rec_close(void)
 {
-	printf(opt.json ? "}" : "\n");
+	printf(opt.json ? (opt.pretty ? "\n  }" : "}") : "\n");
 }
 
 /* One key and its value, after @n keys of the same record. */
@@ -205,6 +205,9 @@ static unsigned int put_attr(unsigned int n, const struct attr *set,
 	d = &set[type];
 	switch (d->kind) {
 	case K_STR:
+		/* The kernel's strings end in a NUL; skip one that does not. */
+		if (nla_len(a) < 1 || ((char *)nla_data(a))[nla_len(a) - 1])
+			return 0;
 		field(n, d->name, nla_get_string(a), 0, false);
 		return 1;
 	case K_NEST:
@@ -212,7 +215,10 @@ static unsigned int put_attr(unsigned int n, const struct attr *set,
 	default:
 		break;
 	}
-	v = nla_len(a) == 8 ? nla_get_u64(a) : nla_get_u32(a);
+	/* Numbers are u32 or u64; anything shorter is not one. */
+	if (nla_len(a) < (int)sizeof(__u32))
+		return 0;
+	v = nla_len(a) >= (int)sizeof(__u64) ? nla_get_u64(a) : nla_get_u32(a);
 	s = NULL;
 	if (d->kind == K_TYPE)
 		s = name_of(type_names, sizeof(type_names) / sizeof(*type_names),
@@ -270,6 +276,7 @@ static int show_one(struct nl_msg *msg, void *arg)
 	int len = genlmsg_attrlen(gh, 0), rem;
 	unsigned int n = 0, nwin = 0;
 
+	(void)arg;
 	if (!strcmp(opt.what, "windows")) {
 		nla_for_each_attr(a, attrs, len, rem)
 			if (nla_type(a) == IOBROKER_A_OBJECT_WINDOW)
@@ -297,30 +304,53 @@ static int show_one(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/* The kernel's answer to a request that failed: keep its errno. */
 static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 {
+	(void)who;
+	(void)arg;
 	kernel_err = -e->error;
 	return NL_STOP;
 }
 
-static int show(struct nl_sock *sk, int family)
+/*
+ * Build the request: a dump, filtered by file and type for objects, or,
+ * for "show files file N", a get of that one file.
+ */
+static struct nl_msg *show_request(int family)
 {
 	bool files = !strcmp(opt.what, "files");
 	struct nl_msg *msg = nlmsg_alloc();
 	__u32 type = opt.type;
-	int rc;
+	int flags = NLM_F_DUMP;
 
 	if (!strcmp(opt.what, "devices"))
 		type = IOBROKER_OBJ_TYPE_DEVICE;
 	else if (!strcmp(opt.what, "windows"))
 		type = IOBROKER_OBJ_TYPE_HWPT;
+	if (files && opt.file)
+		flags = 0;
 	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
-				 NLM_F_DUMP, files ? IOBROKER_CMD_FILE_GET :
+				 flags, files ? IOBROKER_CMD_FILE_GET :
 				 IOBROKER_CMD_OBJECT_GET,
 				 IOBROKER_FAMILY_VERSION) ||
+	    (files && opt.file &&
+	     nla_put_u32(msg, IOBROKER_A_FILE_ID, opt.file)) ||
 	    (!files && opt.file &&
 	     nla_put_u32(msg, IOBROKER_A_OBJECT_FILE, opt.file)) ||
 	    (!files && type && nla_put_u32(msg, IOBROKER_A_OBJECT_TYPE, type))) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+static int show(struct nl_sock *sk, int family)
+{
+	struct nl_msg *msg = show_request(family);
+	int rc;
+
+	if (!msg) {
 		fprintf(stderr, "iobctl: out of memory\n");
 		return 1;
 	}
@@ -335,8 +365,13 @@ static int show(struct nl_sock *sk, int family)
 	if (opt.json)
 		printf("%s]\n", printed && opt.pretty ? "\n" : "");
 	if (kernel_err) {
-		fprintf(stderr, "iobctl: the kernel refused the dump: %s\n",
+		fprintf(stderr, "iobctl: the kernel refused the request: %s\n",
 			strerror(kernel_err));
+		return 1;
+	}
+	if (rc == -NLE_DUMP_INTR) {
+		/* What was printed is complete, but not one moment's state. */
+		fprintf(stderr, "iobctl: the state changed during the dump; run it again\n");
 		return 1;
 	}
 	if (rc < 0) {
@@ -349,6 +384,7 @@ static int show(struct nl_sock *sk, int family)
 /* --- monitor ------------------------------------------------------------- */
 
 static __u64 last_seq;
+static bool seen_seq;		/* last_seq holds an event's number */
 
 /* "[2026-01-02T03:04:05.123456]", or the JSON value of the same. */
 static void stamp(char *buf, size_t len)
@@ -386,6 +422,11 @@ static void note(const char *event, __u64 count, __u64 from, __u64 to)
 	}
 }
 
+/*
+ * One event: its time, number and name, then its other attributes in
+ * the order the kernel put them. A number more than one past the last
+ * one means events were lost in between; it is said first.
+ */
 static int monitor_one(struct nl_msg *msg, void *arg)
 {
 	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
@@ -395,53 +436,71 @@ static int monitor_one(struct nl_msg *msg, void *arg)
 	const char *name = name_of(event_names, IOBROKER_CMD_MAX + 1, gh->cmd);
 	unsigned int n = 0;
 	char ts[40];
-	__u64 s;
+	__u64 s = 0;
 
+	(void)arg;
 	if (!name)
 		return NL_OK;
-	s = seq ? nla_get_u64(seq) : 0;
-	if (last_seq && s > last_seq + 1)
-		note("lost", s - last_seq - 1, last_seq + 1, s - 1);
-	if (s)
+	if (seq && nla_len(seq) >= (int)sizeof(__u64)) {
+		s = nla_get_u64(seq);
+		if (seen_seq && s > last_seq + 1)
+			note("lost", s - last_seq - 1, last_seq + 1, s - 1);
 		last_seq = s;
+		seen_seq = true;
+	} else {
+		seq = NULL;
+	}
 	stamp(ts, sizeof(ts));
 	if (opt.json) {
-		printf("{\"time\":\"%s\",\"event\":\"%s\"", ts, name);
-		n = 2;
+		printf("{\"time\":\"%s\"", ts);
+		n = 1;
 	} else {
 		printf("[%s] ", ts);
 	}
-	nla_for_each_attr(a, attrs, len, rem) {
-		if (!opt.json && nla_type(a) == IOBROKER_A_EVENT_SEQ) {
-			field(n++, "seq", NULL, nla_get_u64(a), false);
-			printf(" %s", name);
-			continue;
-		}
-		n += put_attr(n, event_attrs, IOBROKER_A_EVENT_MAX, a);
-	}
+	if (seq)
+		field(n++, "seq", NULL, s, false);
+	if (opt.json)
+		field(n, "event", name, 0, false);
+	else
+		printf("%s%s", n ? " " : "", name);
+	n++;
+	nla_for_each_attr(a, attrs, len, rem)
+		if (nla_type(a) != IOBROKER_A_EVENT_SEQ)
+			n += put_attr(n, event_attrs, IOBROKER_A_EVENT_MAX, a);
 	rec_close();
 	if (opt.json)
 		printf("\n");
 	if (opt.count && !--opt.count)
-		stop = 1;
+		done = true;
 	return NL_STOP;
 }
 
+/* Its only work is to interrupt the wait in watch(). */
 static void on_signal(int sig)
 {
-	stop = 1;
+	(void)sig;
 }
 
-static int watch(struct nl_sock *sk, int family)
+/*
+ * Join the monitor group, then print events until SIGINT, SIGTERM or
+ * --count. libnl retries a read a signal interrupts, so the socket is
+ * non-blocking and the wait is ppoll()'s. The two signals are blocked
+ * everywhere but in that wait, so one that comes while an event is read
+ * ends the next wait at once, and a wait that ends with EINTR was ended
+ * by one of them: no other signal has a handler here.
+ */
+static int watch(struct nl_sock *sk)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block, wait;
 	struct pollfd p;
 	int group, rc;
 
 	group = genl_ctrl_resolve_grp(sk, IOBROKER_FAMILY_NAME,
 				      IOBROKER_MCGRP_MONITOR);
 	if (group < 0) {
-		fprintf(stderr, "iobctl: the iobroker family has no monitor group\n");
+		fprintf(stderr, "iobctl: the iobroker family has no monitor group: %s\n",
+			nl_geterror(group));
 		return 1;
 	}
 	nl_socket_disable_seq_check(sk);
@@ -450,20 +509,37 @@ static int watch(struct nl_sock *sk, int family)
 		fprintf(stderr, "iobctl: joining the monitor group needs CAP_SYS_ADMIN\n");
 		return 1;
 	}
-	if (rc || (opt.rcvbuf && nl_socket_set_buffer_size(sk, opt.rcvbuf, 0)) ||
-	    nl_socket_set_nonblocking(sk)) {
+	if (rc) {
+		fprintf(stderr, "iobctl: cannot join the monitor group: %s\n",
+			nl_geterror(rc));
+		return 1;
+	}
+	rc = opt.rcvbuf ? nl_socket_set_buffer_size(sk, opt.rcvbuf, 0) : 0;
+	if (rc) {
+		fprintf(stderr, "iobctl: cannot set the receive buffer: %s\n",
+			nl_geterror(rc));
+		return 1;
+	}
+	rc = nl_socket_set_nonblocking(sk);
+	if (rc) {
 		fprintf(stderr, "iobctl: cannot listen: %s\n", nl_geterror(rc));
 		return 1;
 	}
 	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, monitor_one, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &wait);
+	sigdelset(&wait, SIGINT);
+	sigdelset(&wait, SIGTERM);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	p.fd = nl_socket_get_fd(sk);
 	p.events = POLLIN;
-	while (!stop) {
-		if (poll(&p, 1, -1) < 0) {
+	while (!done) {
+		if (ppoll(&p, 1, NULL, &wait) < 0) {
 			if (errno == EINTR)
-				continue;
+				return 0;
 			perror("iobctl: poll");
 			return 1;
 		}
@@ -485,16 +561,17 @@ static int watch(struct nl_sock *sk, int family)
 
 /* --- the command line ---------------------------------------------------- */
 
-static void help(FILE *f)
+static void print_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: iobctl [-j [-p]] show [files|objects|devices|windows] [file N] [type T]\n"
 		"       iobctl [-j] monitor [--count N] [--rcvbuf BYTES]\n"
-		"       iobctl -h | -V\n"
+		"       iobctl -h | --help | -V | --version\n"
 		"\n"
 		"  -j  JSON: an array for show, one object per line for monitor\n"
 		"  -p  pretty-print the JSON of show\n"
-		"  T   access, device, hwpt, ioas or selftest\n"
+		"  N   a file's number: its objects, or with files that file only\n"
+		"  T   access, device, hwpt, ioas or selftest (objects only)\n"
 		"\n"
 		"Other users' files and the monitor need CAP_SYS_ADMIN (iobctl(8)).\n");
 }
@@ -529,6 +606,7 @@ static bool parse(int argc, char **argv, bool mon)
 			continue;
 		}
 		if (!mon && !strcmp(argv[i], "type")) {
+			opt.type = 0;
 			for (t = 1; t < sizeof(type_names) / sizeof(*type_names); t++)
 				if (!strcmp(argv[i + 1], type_names[t]))
 					opt.type = t;
@@ -548,10 +626,16 @@ static bool parse(int argc, char **argv, bool mon)
 		}
 		return false;
 	}
-	/* A file's filter means objects, unless windows or devices. */
-	if (!mon && (opt.file || opt.type) && !strcmp(opt.what, "files"))
-		opt.what = "objects";
-	return true;
+	if (mon)
+		return true;
+	/*
+	 * Without a view a filter means objects, and no filter files. Only
+	 * objects take a type: devices and windows have theirs, and files
+	 * none.
+	 */
+	if (!opt.what)
+		opt.what = opt.file || opt.type ? "objects" : "files";
+	return !opt.type || !strcmp(opt.what, "objects");
 }
 
 int main(int argc, char **argv)
@@ -567,16 +651,16 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			help(stdout);
+			print_usage(stdout);
 			return 0;
 		}
-		if (!strcmp(argv[i], "-V")) {
+		if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
 			printf("iobctl %s, family %s version %d\n",
 			       IOBCTL_VERSION, IOBROKER_FAMILY_NAME,
 			       IOBROKER_FAMILY_VERSION);
 			return 0;
 		}
-		help(stderr);
+		print_usage(stderr);
 		return 2;
 	}
 	if (i < argc && !strcmp(argv[i], "monitor"))
@@ -585,7 +669,7 @@ int main(int argc, char **argv)
 		i = argc + 1;
 	if (i > argc || (opt.pretty && (!opt.json || mon)) ||
 	    !parse(argc - i - 1, argv + i + 1, mon)) {
-		help(stderr);
+		print_usage(stderr);
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -597,14 +681,20 @@ int main(int argc, char **argv)
 	}
 	nl_socket_disable_auto_ack(sk);
 	family = genl_ctrl_resolve(sk, IOBROKER_FAMILY_NAME);
-	if (family < 0) {
+	if (family == -NLE_OBJ_NOTFOUND) {
 		fprintf(stderr, "iobctl: the iobroker module is not loaded");
 		fprintf(stderr, " (no generic netlink family \"%s\")\n",
 			IOBROKER_FAMILY_NAME);
 		nl_socket_free(sk);
 		return 1;
 	}
-	rc = mon ? watch(sk, family) : show(sk, family);
+	if (family < 0) {
+		fprintf(stderr, "iobctl: cannot look up the family \"%s\": %s\n",
+			IOBROKER_FAMILY_NAME, nl_geterror(family));
+		nl_socket_free(sk);
+		return 1;
+	}
+	rc = mon ? watch(sk) : show(sk, family);
 	nl_socket_free(sk);
 	return rc;
 }
