@@ -898,7 +898,7 @@ int main(int argc, char **argv)
 		const char *name;
 		bool huge;
 	} mems[] = { { "small", false }, { "huge", true } };
-	bool pin, map, access;
+	bool pin, map, access, listen;
 	unsigned int m, tables;
 
 	if (argc > 1)
@@ -906,9 +906,11 @@ int main(int argc, char **argv)
 	pin = wanted(argc, argv, "pin");
 	map = wanted(argc, argv, "map");
 	access = wanted(argc, argv, "access");
+	/* The reference kernel has no such family. */
+	listen = wanted(argc, argv, "listen") && !strcmp(who, "iobroker");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("B info %s\n", who);
-	for (m = 0; m < ARRAY_SIZE(mems) && (pin || map || access); m++) {
+	for (m = 0; m < ARRAY_SIZE(mems) && (pin || map || access || listen); m++) {
 		char *buf = get_memory(mems[m].huge);
 
 		if (!buf) {
@@ -926,8 +928,7 @@ int main(int argc, char **argv)
 		}
 		if (access)
 			bench_access(mems[m].name, buf);
-		/* The reference kernel has no such family. */
-		if (wanted(argc, argv, "listen") && !strcmp(who, "iobroker"))
+		if (listen)
 			bench_listen(mems[m].name, buf);
 		munmap(buf, MAX_SIZE);
 	}

@@ -235,8 +235,8 @@ END {
 			split(lorder[i], k, " ")
 			a = lusec[1, "none " lorder[i]]
 			b = lusec[1, "monitor " lorder[i]]
-			printf "%-6s %6s | %10.1f %10.1f | %8.1f%%\n", k[1], human(k[2]), a, b,
-			       a > 0 ? 100 * (b - a) / a : 0
+			over = (a > 0) ? 100 * (b - a) / a : 0
+			printf "%-6s %6s | %10.1f %10.1f | %8.1f%%\n", k[1], human(k[2]), a, b, over
 		}
 	}
 	printf "\n"
