@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <linux/capability.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -603,6 +604,74 @@ TEST_F(nl, rlimit_refusal)
 	EXPECT_EQ(8, it->val[EV(PAGES)]);
 	EXPECT_EQ(2, it->val[EV(LIMIT)]);
 	EXPECT_GE(2, it->val[EV(LOCKED)]);
+}
+
+static int churn(int fd, unsigned int n);
+
+/*
+ * In another network namespace the family does not exist: it cannot be
+ * resolved, a request to its number is ENOENT, and a socket there that
+ * joins the group by number hears none of the events that follow.
+ */
+static int other_netns(int family, int group, int ready, int go)
+{
+	struct iob_nl_list l = { .max = 16 };
+	struct iob_nl n;
+	char c = 0;
+	int rc;
+
+	l.items = calloc(l.max, sizeof(*l.items));
+	if (!l.items || unshare(CLONE_NEWNET))
+		return 1;
+	if (iob_nl_open(&n) != ENOENT)
+		return 2;
+	n.sk = nl_socket_alloc();
+	if (!n.sk || genl_connect(n.sk))
+		return 3;
+	nl_socket_disable_auto_ack(n.sk);
+	n.family = family;
+	n.group = group;
+	rc = iob_nl_request(&n, IOBROKER_CMD_FILE_GET, NLM_F_DUMP, 0, 0, 0, 0,
+			    &l);
+	if (rc != ENOENT)
+		return 4;
+	if (iob_nl_monitor(&n))
+		return 5;
+	/* Joined: let the parent make events, and wait until it has. */
+	if (write(ready, &c, 1) != 1 || read(go, &c, 1) != 1)
+		return 6;
+	l.n = 0;
+	if (iob_nl_events(&n, &l, 500) || l.n)
+		return 7;
+	return 0;
+}
+
+TEST_F(nl, other_netns_has_no_family)
+{
+	int ready[2], go[2], fd, st;
+	char c = 0;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(other_netns(self->req.family, self->req.group, ready[1],
+				  go[0]));
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	fd = iob_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, churn(fd, 5));
+	close(fd);
+	/* The events went out: this listener, in the first namespace, got them. */
+	self->e.n = 0;
+	ASSERT_EQ(0, iob_nl_events(&self->mon, &self->e, 500));
+	EXPECT_LE(12, self->e.n);
+	ASSERT_EQ(1, write(go[1], &c, 1));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st));
 }
 
 /* Make @n IOASes and destroy them: 2 * @n events. */
