@@ -27,7 +27,7 @@ static void iob_hwpt_window_events(struct iob_hwpt *hwpt,
 	struct iob_pt_window w;
 	unsigned int i;
 
-	if (!pt->ops->window || !iob_event_wanted())
+	if (!iob_event_wanted())
 		return;
 	for (i = 0; i < pt->naper; i++) {
 		struct iob_event ev = {
@@ -36,7 +36,7 @@ static void iob_hwpt_window_events(struct iob_hwpt *hwpt,
 			.id = hwpt->obj.id,
 		};
 
-		pt->ops->window(pt, i, &w);
+		iob_pt_describe(pt, i, &w);
 		ev.start = w.start;
 		ev.size = w.size;
 		ev.page_size = w.page_size;

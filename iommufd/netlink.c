@@ -89,11 +89,6 @@ static bool iob_nl_may_see(kuid_t uid, bool admin, struct iob_ctx *ctx)
 
 /* --- filling messages ---------------------------------------------------- */
 
-static int iob_nl_put_u64(struct sk_buff *skb, int type, u64 value, int pad)
-{
-	return nla_put_u64_64bit(skb, type, value, pad);
-}
-
 static int iob_nl_fill_file(struct sk_buff *skb, struct iob_ctx *ctx)
 {
 	if (nla_put_u32(skb, IOBROKER_A_FILE_ID, ctx->nl_id) ||
@@ -102,12 +97,12 @@ static int iob_nl_fill_file(struct sk_buff *skb, struct iob_ctx *ctx)
 			from_kuid(&init_user_ns, ctx->owner_uid)) ||
 	    nla_put_u32(skb, IOBROKER_A_FILE_OBJECTS,
 			iob_ctx_count_objects(ctx)) ||
-	    iob_nl_put_u64(skb, IOBROKER_A_FILE_PINNED,
-			   atomic_long_read(&ctx->usage.pinned),
-			   IOBROKER_A_FILE_PAD) ||
-	    iob_nl_put_u64(skb, IOBROKER_A_FILE_CHARGED,
-			   atomic_long_read(&ctx->usage.charged),
-			   IOBROKER_A_FILE_PAD) ||
+	    nla_put_u64_64bit(skb, IOBROKER_A_FILE_PINNED,
+			      atomic_long_read(&ctx->usage.pinned),
+			      IOBROKER_A_FILE_PAD) ||
+	    nla_put_u64_64bit(skb, IOBROKER_A_FILE_CHARGED,
+			      atomic_long_read(&ctx->usage.charged),
+			      IOBROKER_A_FILE_PAD) ||
 	    nla_put_u32(skb, IOBROKER_A_FILE_ACCOUNT_MODE,
 			READ_ONCE(ctx->account_mode)))
 		return -EMSGSIZE;
@@ -120,28 +115,14 @@ static int iob_nl_fill_ioas(struct sk_buff *skb, struct iob_object *obj)
 	struct iopt_stats st;
 
 	iopt_stats(&ioas->iopt, &st);
-	if (nla_put_u32(skb, IOBROKER_A_OBJECT_AREAS, min_t(unsigned long, st.areas, U32_MAX)) ||
-	    iob_nl_put_u64(skb, IOBROKER_A_OBJECT_MAPPED, st.mapped,
-			   IOBROKER_A_OBJECT_PAD) ||
-	    iob_nl_put_u64(skb, IOBROKER_A_OBJECT_PINNED, st.pinned,
-			   IOBROKER_A_OBJECT_PAD))
+	if (nla_put_u32(skb, IOBROKER_A_OBJECT_AREAS,
+			min_t(unsigned long, st.areas, U32_MAX)) ||
+	    nla_put_u64_64bit(skb, IOBROKER_A_OBJECT_MAPPED, st.mapped,
+			      IOBROKER_A_OBJECT_PAD) ||
+	    nla_put_u64_64bit(skb, IOBROKER_A_OBJECT_PINNED, st.pinned,
+			      IOBROKER_A_OBJECT_PAD))
 		return -EMSGSIZE;
 	return 0;
-}
-
-/* A window the driver cannot describe is described by its aperture. */
-static void iob_nl_window(struct iob_pt *pt, unsigned int i,
-			  struct iob_pt_window *w)
-{
-	if (pt->ops->window) {
-		pt->ops->window(pt, i, w);
-		return;
-	}
-	*w = (struct iob_pt_window){
-		.start = pt->aper[i].start,
-		.size = pt->aper[i].last - pt->aper[i].start + 1,
-		.page_size = iob_pt_granule(pt),
-	};
 }
 
 static int iob_nl_fill_hwpt(struct sk_buff *skb, struct iob_object *obj)
@@ -155,21 +136,21 @@ static int iob_nl_fill_hwpt(struct sk_buff *skb, struct iob_object *obj)
 	if (nla_put_u32(skb, IOBROKER_A_OBJECT_IOAS, hwpt->ioas->obj.id))
 		return -EMSGSIZE;
 	for (i = 0; i < pt->naper; i++) {
-		iob_nl_window(pt, i, &w);
+		iob_pt_describe(pt, i, &w);
 		nest = nla_nest_start(skb, IOBROKER_A_OBJECT_WINDOW);
 		if (!nest)
 			return -EMSGSIZE;
 		if (nla_put_u32(skb, IOBROKER_A_WINDOW_INDEX, i) ||
-		    iob_nl_put_u64(skb, IOBROKER_A_WINDOW_START, w.start,
-				   IOBROKER_A_WINDOW_PAD) ||
-		    iob_nl_put_u64(skb, IOBROKER_A_WINDOW_SIZE, w.size,
-				   IOBROKER_A_WINDOW_PAD) ||
-		    iob_nl_put_u64(skb, IOBROKER_A_WINDOW_PAGE_SIZE,
-				   w.page_size, IOBROKER_A_WINDOW_PAD) ||
+		    nla_put_u64_64bit(skb, IOBROKER_A_WINDOW_START, w.start,
+				      IOBROKER_A_WINDOW_PAD) ||
+		    nla_put_u64_64bit(skb, IOBROKER_A_WINDOW_SIZE, w.size,
+				      IOBROKER_A_WINDOW_PAD) ||
+		    nla_put_u64_64bit(skb, IOBROKER_A_WINDOW_PAGE_SIZE,
+				      w.page_size, IOBROKER_A_WINDOW_PAD) ||
 		    (w.levels &&
 		     nla_put_u32(skb, IOBROKER_A_WINDOW_LEVELS, w.levels)) ||
-		    iob_nl_put_u64(skb, IOBROKER_A_WINDOW_TCES, w.live,
-				   IOBROKER_A_WINDOW_PAD)) {
+		    nla_put_u64_64bit(skb, IOBROKER_A_WINDOW_TCES, w.live,
+				      IOBROKER_A_WINDOW_PAD)) {
 			nla_nest_cancel(skb, nest);
 			return -EMSGSIZE;
 		}
@@ -200,8 +181,8 @@ static int iob_nl_fill_access(struct sk_buff *skb, struct iob_object *obj)
 
 	iob_access_report(obj, &ioas, &npages);
 	if ((ioas && nla_put_u32(skb, IOBROKER_A_OBJECT_IOAS, ioas)) ||
-	    iob_nl_put_u64(skb, IOBROKER_A_OBJECT_PINNED, npages,
-			   IOBROKER_A_OBJECT_PAD))
+	    nla_put_u64_64bit(skb, IOBROKER_A_OBJECT_PINNED, npages,
+			      IOBROKER_A_OBJECT_PAD))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -635,15 +616,15 @@ static int iob_nl_fill_event(struct sk_buff *skb, const struct iob_event *ev,
 	unsigned int i;
 	int rc;
 
-	if (iob_nl_put_u64(skb, IOBROKER_A_EVENT_SEQ, seq,
-			   IOBROKER_A_EVENT_PAD))
+	if (nla_put_u64_64bit(skb, IOBROKER_A_EVENT_SEQ, seq,
+			      IOBROKER_A_EVENT_PAD))
 		return -EMSGSIZE;
 	for (i = 0; i < ARRAY_SIZE(vals); i++) {
 		if (!(want & BIT(vals[i].type)))
 			continue;
-		rc = vals[i].wide ? iob_nl_put_u64(skb, vals[i].type,
-						   vals[i].value,
-						   IOBROKER_A_EVENT_PAD) :
+		rc = vals[i].wide ? nla_put_u64_64bit(skb, vals[i].type,
+						      vals[i].value,
+						      IOBROKER_A_EVENT_PAD) :
 				    nla_put_u32(skb, vals[i].type, vals[i].value);
 		if (rc)
 			return rc;

@@ -108,4 +108,23 @@ static inline unsigned long iob_pt_granule(const struct iob_pt *pt)
 	return pt->pgsize_bitmap & -pt->pgsize_bitmap;
 }
 
+/*
+ * Describe aperture @i of @pt for reports: the driver's own account, or,
+ * for a driver without a window op, what the aperture and the granule say
+ * (no levels, no live entries).
+ */
+static inline void iob_pt_describe(struct iob_pt *pt, unsigned int i,
+				   struct iob_pt_window *w)
+{
+	if (pt->ops->window) {
+		pt->ops->window(pt, i, w);
+		return;
+	}
+	*w = (struct iob_pt_window){
+		.start = pt->aper[i].start,
+		.size = pt->aper[i].last - pt->aper[i].start + 1,
+		.page_size = iob_pt_granule(pt),
+	};
+}
+
 #endif
