@@ -178,8 +178,14 @@ boot() {
 # balance and went back to sleep (Linux's ioas_iova_alloc, 131070 map and
 # unmap pairs: 19 to 23 s with the tick, 20 to over 30 s without, on the
 # same image). The bench guests keep the kernel's default.
+#
+# Nor does it flush the L1 data cache on every kernel entry, exit and user
+# access (mitigations=off): the guest has no secrets to guard, and under
+# TCG the fallback flush, thousands of emulated loads, was a fifth of the
+# cost of a small ioctl (a map and unmap pair: 201 us with it, 156 us
+# without). The bench guests keep it, as production does.
 run_debug() {
-	guest_append=nohz=off
+	guest_append="nohz=off mitigations=off"
 	run=$out/$mode
 	kb=$("$rig/kernel.sh" debug)
 	build_all "$kb"
