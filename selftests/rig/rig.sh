@@ -92,7 +92,18 @@ build_all() {
 		KSRC="$(readlink -f "$1/source")" LIBNL="$cache/libnl" >&2
 }
 
+# VFIO, built as modules (config/base.config), in load order: iobroker
+# registers a VFIO backend, so VFIO comes first; vfio-pci takes devices
+# per test. VFIO's own sPAPR backend is shipped but loaded by one test only.
+vfio_load="virt/lib/irqbypass drivers/vfio/vfio drivers/vfio/pci/vfio-pci-core drivers/vfio/pci/vfio-pci"
+vfio_ship="$vfio_load drivers/vfio/vfio_iommu_spapr_tce"
+
+# load_modules KBUILD: the plan lines that load VFIO's modules the kernel
+# has, then ours.
 load_modules() {
+	for m in $vfio_load; do
+		[ ! -f "$1/$m.ko" ] || echo "insmod /lib/modules/$(basename "$m").ko"
+	done
 	echo "insmod /lib/modules/iobroker.ko"
 	echo "insmod /lib/modules/iobroker_test.ko"
 	echo "insmod /lib/modules/iobroker_swdma.ko"
@@ -119,6 +130,10 @@ initramfs() {
 		if [ "$3" = yes ]; then
 			for m in iobroker iobroker_test iobroker_swdma; do
 				echo "file /lib/modules/$m.ko $top/$m.ko 0644 0 0"
+			done
+			for m in $vfio_ship; do
+				[ ! -f "$2/$m.ko" ] ||
+					echo "file /lib/modules/$(basename "$m").ko $2/$m.ko 0644 0 0"
 			done
 		fi
 		for p in "$out"/userspace/bin/*; do
@@ -204,7 +219,7 @@ run_debug() {
 			echo "kmemleak-clear"
 			# Huge pages for the hugetlb variants: 64 of 2 MiB.
 			echo "write /proc/sys/vm/nr_hugepages 64"
-			load_modules
+			load_modules "$kb"
 			for s in $suites; do echo "kunit $s"; done
 			for t in $tests; do
 				# The regression tests build a million objects.
@@ -233,7 +248,7 @@ run_debug() {
 		# once everything is closed.
 		show='/bin/iobctl show files; /bin/iobctl show objects; /bin/iobctl show windows'
 		{
-			load_modules
+			load_modules "$kb"
 			echo "sh iobroker_demo 300 /bin/iobctl monitor & m=\$!; sleep 1; IOB_DEMO_SHOW='$show' /bin/iobroker_demo; s=\$?; sleep 1; kill \$m; echo; echo 'iobctl show files, after the demo closed everything:'; /bin/iobctl show files; exit \$s"
 			unload_modules
 		} >"$run/plan"
@@ -244,7 +259,7 @@ run_debug() {
 		log "fuzzing for $secs s with seed $seed"
 		{
 			echo "kmemleak-clear"
-			load_modules
+			load_modules "$kb"
 			echo "write /proc/sys/vm/nr_hugepages 64"
 			echo "tap iobroker_fuzz $((secs + 300)) /bin/iobroker_fuzz --tap --seed $seed --iterations 0 --seconds $secs --giant --dep-any"
 			unload_modules
@@ -254,7 +269,7 @@ run_debug() {
 	guest)
 		[ -n "${RUN:-}" ] || { log "guest needs RUN='command'"; exit 2; }
 		{
-			load_modules
+			load_modules "$kb"
 			echo "sh guest ${GUEST_SECS:-3600} cd /guest && $RUN"
 			unload_modules
 		} >"$run/plan"
@@ -296,7 +311,7 @@ run_bench() {
 			mkdir -p "$run"
 			{
 				echo "write /proc/sys/vm/nr_hugepages 600"
-				[ $who = upstream ] || load_modules
+				[ $who = upstream ] || load_modules "$kb"
 				echo "text bench 3000 /bin/iobroker_bench $who ${BENCH:-}"
 				[ $who = upstream ] || unload_modules
 			} >"$run/plan"
