@@ -337,6 +337,44 @@ int iopt_mapping_user(struct iopt_mapping *m, struct iopt *iopt,
 	return iopt_mapping_add(m, pages, uptr & ~PAGE_MASK, length, spare);
 }
 
+/**
+ * iopt_mapping_pages() - add part of pinned-by-someone memory to a mapping
+ * @m: the mapping, from iopt_mapping_init() through an earlier call, or
+ *	empty
+ * @pages: memory described by iopt_pages_create(), which may already be
+ *	pinned through a user of its own (sPAPR's registered memory); the
+ *	new area takes a reference
+ * @offset: byte offset into @pages of the first byte
+ * @length: bytes
+ *
+ * The area comes after those @m already holds. Whatever @pages' users
+ * keep pinned is not pinned or charged again when the area is filled.
+ *
+ * Return: 0; -EINVAL for a range outside @pages or no length; -ENOSPC
+ * for more areas than an IOVA space may hold; -ENOMEM. On error @m is
+ * left as it was.
+ */
+int iopt_mapping_pages(struct iopt_mapping *m, struct iopt_pages *pages,
+		       unsigned long offset, u64 length)
+{
+	u64 end;
+
+	if (!length || check_add_overflow((u64)offset, length, &end) ||
+	    end > (u64)pages->npages << PAGE_SHIFT)
+		return -EINVAL;
+	iopt_pages_get(pages);
+	return iopt_mapping_add(m, pages, offset, length, NULL);
+}
+
+/**
+ * iopt_mapping_start() - an empty mapping, for iopt_mapping_pages()
+ * @m: the mapping
+ */
+void iopt_mapping_start(struct iopt_mapping *m)
+{
+	iopt_mapping_init(m);
+}
+
 /*
  * Walk the back to back live areas covering [start, last] of @iopt, whose
  * iova_rwsem is held, calling @fn for the part of each in the range.
@@ -740,7 +778,8 @@ EXPORT_SYMBOL_IOB_TEST(iopt_unmap);
  * maps one IO page per page at most, so each half can later be unmapped on
  * its own.
  */
-static int iopt_split_area(struct iopt *iopt, struct iopt_area *area, u64 at)
+static int iopt_split_area(struct iopt *iopt, struct iopt_area *area, u64 at,
+			   bool ask_pts)
 {
 	u64 delta = at - area->node.start;
 	struct iopt_area *rhs;
@@ -757,8 +796,13 @@ static int iopt_split_area(struct iopt *iopt, struct iopt_area *area, u64 at)
 	/* Pins of accesses are kept by the area's range: they cannot follow. */
 	if (atomic_read(&area->access_pins))
 		return -EINVAL;
-	/* A large IO page over the cut could not be unmapped by halves. */
-	if (area->filled && iopt->large_pages)
+	/*
+	 * A large IO page over the cut could not be unmapped by halves. As
+	 * in Linux, a cut is refused outright while large pages are on,
+	 * unless the caller knows its page tables map every IO page by
+	 * itself and lets their split op decide.
+	 */
+	if (area->filled && iopt->large_pages && !ask_pts)
 		return -EINVAL;
 	if (iopt->nareas >= iopt_area_limit())
 		return -ENOSPC;
@@ -797,6 +841,24 @@ static int iopt_split_area(struct iopt *iopt, struct iopt_area *area, u64 at)
 	return 0;
 }
 
+/* Cut at @last + 1; see iopt_cut() and iopt_cut_io_pages(). */
+static int iopt_cut_at(struct iopt *iopt, u64 last, bool ask_pts)
+{
+	struct iopt_area *area;
+	int rc = 0;
+
+	if (last == U64_MAX)
+		return 0;
+	down_read(&iopt->pts_rwsem);
+	down_write(&iopt->iova_rwsem);
+	area = iopt_area_first(iopt, last, last);
+	if (area && area->node.last != last)
+		rc = iopt_split_area(iopt, area, last + 1, ask_pts);
+	up_write(&iopt->iova_rwsem);
+	up_read(&iopt->pts_rwsem);
+	return rc;
+}
+
 /**
  * iopt_cut() - end a mapping at an IOVA, splitting the one that crosses it
  * @iopt: the IOVA space
@@ -815,18 +877,24 @@ static int iopt_split_area(struct iopt *iopt, struct iopt_area *area, u64 at)
  */
 int iopt_cut(struct iopt *iopt, u64 last)
 {
-	struct iopt_area *area;
-	int rc = 0;
-
-	if (last == U64_MAX)
-		return 0;
-	down_read(&iopt->pts_rwsem);
-	down_write(&iopt->iova_rwsem);
-	area = iopt_area_first(iopt, last, last);
-	if (area && area->node.last != last)
-		rc = iopt_split_area(iopt, area, last + 1);
-	up_write(&iopt->iova_rwsem);
-	up_read(&iopt->pts_rwsem);
-	return rc;
+	return iopt_cut_at(iopt, last, false);
 }
 EXPORT_SYMBOL_IOB_TEST(iopt_cut);
+
+/**
+ * iopt_cut_io_pages() - iopt_cut() for page tables of single IO pages
+ * @iopt: the IOVA space
+ * @last: the IOVA that is to be the last byte of a mapping
+ *
+ * For VFIO's sPAPR TCE API, which unmaps and replaces any run of TCEs:
+ * a TCE table maps every IO page of a window by itself, however large the
+ * contiguous memory behind it, so the cut is left to each page table's
+ * split op, with large pages on or off.
+ *
+ * Return: as iopt_cut(), with -EINVAL for a cut a page table refuses
+ * (not on one of its IO page boundaries) instead of for large pages.
+ */
+int iopt_cut_io_pages(struct iopt *iopt, u64 last)
+{
+	return iopt_cut_at(iopt, last, true);
+}

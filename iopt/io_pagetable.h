@@ -222,12 +222,16 @@ int iopt_mapping_user(struct iopt_mapping *m, struct iopt *iopt,
 		      bool account_mm);
 int iopt_mapping_copy(struct iopt_mapping *m, struct iopt *src, u64 start,
 		      u64 length, struct iopt *dst);
+void iopt_mapping_start(struct iopt_mapping *m);
+int iopt_mapping_pages(struct iopt_mapping *m, struct iopt_pages *pages,
+		       unsigned long offset, u64 length);
 void iopt_mapping_release(struct iopt_mapping *m);
 int iopt_map(struct iopt *iopt, struct iopt_mapping *m, u64 *iova,
 	     int prot, bool fixed, int (*confirm)(void *arg, u64 iova),
 	     void *arg);
 int iopt_unmap(struct iopt *iopt, u64 start, u64 last, u64 *unmapped);
 int iopt_cut(struct iopt *iopt, u64 last);
+int iopt_cut_io_pages(struct iopt *iopt, u64 last);
 
 int iopt_reserve(struct iopt *iopt, u64 start, u64 last,
 		 const void *owner);
