@@ -9,6 +9,7 @@
 #include <linux/types.h>
 
 struct device;
+struct iommu_group;
 struct iob_pt;
 struct iommu_hwpt_iob_tce;
 struct tce_caps;
@@ -31,6 +32,7 @@ struct tce_ps_window_scan {
 #ifdef CONFIG_PPC_PSERIES
 
 struct tce_ps_dev *tce_ps_claim(struct device *dev, void *owner);
+struct tce_ps_dev *tce_ps_claim_group(struct iommu_group *grp);
 void tce_ps_release(struct tce_ps_dev *tdev);
 const struct tce_caps *tce_ps_caps(struct tce_ps_dev *tdev);
 struct iob_pt *tce_ps_pt_alloc(struct tce_ps_dev *tdev,

@@ -347,7 +347,8 @@ int tce_ps_set_pt(struct tce_ps_dev *tdev, struct iob_pt *ipt)
 		tce_ps_detach_pt(pe);
 		rc = tce_ps_attach_pt(pe, new);
 		if (rc && tce_ps_attach_pt(pe, cur))
-			dev_warn(tdev->dev, "DMA blocked: the old windows could not be made again\n");
+			pr_warn("group %d: DMA blocked: the old windows could not be made again\n",
+				pe->id);
 	}
 	if (rc)
 		goto out_unlock;
@@ -439,30 +440,15 @@ err_free:
 	return NULL;
 }
 
-/**
- * tce_ps_claim() - own a device's DMA
- * @dev: a device bound to a driver with driver_managed_dma
- * @owner: the DMA-ownership cookie; devices of one group must share it
- *
- * From here on no kernel driver can use the device's group for DMA, and
- * every TCE of the group is zero: the device's DMA is blocked until it is
- * attached to a page table.
- *
- * Return: the device, or an ERR_PTR: -ENODEV if it is not behind a
- * pseries TCE IOMMU, -EPERM if its group is owned by someone else or
- * used by a kernel driver, -EBUSY, -ENOMEM.
- */
-struct tce_ps_dev *tce_ps_claim(struct device *dev, void *owner)
+/* Claim @grp, and @dev with @owner unless NULL; see tce_ps_claim(). */
+static struct tce_ps_dev *tce_ps_claim_grp(struct iommu_group *grp,
+					   struct device *dev, void *owner)
 {
 	struct iommu_table_group *tg;
-	struct iommu_group *grp;
 	struct tce_ps_dev *tdev;
 	struct tce_ps_pe *pe;
 	int rc;
 
-	grp = iommu_group_get(dev);
-	if (!grp)
-		return ERR_PTR(-ENODEV);
 	tg = iommu_group_get_iommudata(grp);
 	rc = -ENODEV;
 	if (!tg || !tg->ops || !tg->ops->create_table ||
@@ -472,9 +458,11 @@ struct tce_ps_dev *tce_ps_claim(struct device *dev, void *owner)
 	tdev = kzalloc(sizeof(*tdev), GFP_KERNEL_ACCOUNT);
 	if (!tdev)
 		goto err_put;
-	rc = iommu_device_claim_dma_owner(dev, owner);
-	if (rc)
-		goto err_free;
+	if (dev) {
+		rc = iommu_device_claim_dma_owner(dev, owner);
+		if (rc)
+			goto err_free;
+	}
 
 	mutex_lock(&tce_ps_lock);
 	pe = tce_ps_find_pe(grp);
@@ -498,12 +486,61 @@ struct tce_ps_dev *tce_ps_claim(struct device *dev, void *owner)
 	return tdev;
 
 err_release:
-	iommu_device_release_dma_owner(dev);
+	if (dev)
+		iommu_device_release_dma_owner(dev);
 err_free:
 	kfree(tdev);
 err_put:
 	iommu_group_put(grp);
 	return ERR_PTR(rc);
+}
+
+/**
+ * tce_ps_claim() - own a device's DMA
+ * @dev: a device bound to a driver with driver_managed_dma
+ * @owner: the DMA-ownership cookie; devices of one group must share it
+ *
+ * From here on no kernel driver can use the device's group for DMA, and
+ * every TCE of the group is zero: the device's DMA is blocked until it is
+ * attached to a page table.
+ *
+ * Return: the device, or an ERR_PTR: -ENODEV if it is not behind a
+ * pseries TCE IOMMU, -EPERM if its group is owned by someone else or
+ * used by a kernel driver, -EBUSY, -ENOMEM.
+ */
+struct tce_ps_dev *tce_ps_claim(struct device *dev, void *owner)
+{
+	struct iommu_group *grp = iommu_group_get(dev);
+
+	if (!grp)
+		return ERR_PTR(-ENODEV);
+	return tce_ps_claim_grp(grp, dev, owner);
+}
+
+/**
+ * tce_ps_claim_group() - own the windows of a group whose DMA VFIO owns
+ * @grp: a group VFIO claimed (iommu_group_claim_dma_owner()) for a
+ *	container; the caller holds a reference until tce_ps_release()
+ *
+ * As tce_ps_claim() for a whole group, without claiming its DMA again: the
+ * handle stands for every device of the group, and its DMA is blocked
+ * until it is attached to a page table.
+ *
+ * Return: the handle, or an ERR_PTR: -ENODEV if the group is not behind a
+ * pseries TCE IOMMU, -EBUSY if iobroker already owns it, -ENOMEM.
+ */
+struct tce_ps_dev *tce_ps_claim_group(struct iommu_group *grp)
+{
+	struct tce_ps_pe *pe;
+
+	mutex_lock(&tce_ps_lock);
+	pe = tce_ps_find_pe(grp);
+	mutex_unlock(&tce_ps_lock);
+	if (pe)
+		return ERR_PTR(-EBUSY);
+	/* A reference of its own, which the PE keeps and drops. */
+	iommu_group_ref_get(grp);
+	return tce_ps_claim_grp(grp, NULL, NULL);
 }
 
 /**
@@ -525,7 +562,8 @@ void tce_ps_release(struct tce_ps_dev *tdev)
 	else
 		list_del(&pe->node);
 	mutex_unlock(&tce_ps_lock);
-	iommu_device_release_dma_owner(tdev->dev);
+	if (tdev->dev)
+		iommu_device_release_dma_owner(tdev->dev);
 	if (pe) {
 		iommu_group_put(pe->grp);
 		tce_ps_free_pe(pe);
