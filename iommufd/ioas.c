@@ -31,6 +31,39 @@ static const struct iob_object_ops iob_ioas_ops = {
 	.destroy = iob_ioas_destroy,
 };
 
+/* A new IOAS of @ctx, not yet published. */
+static struct iob_ioas *iob_ioas_new(struct iob_ctx *ctx)
+{
+	struct iob_ioas *ioas;
+
+	ioas = iob_object_alloc(ctx, struct iob_ioas, obj, &iob_ioas_ops);
+	if (IS_ERR(ioas))
+		return ioas;
+	iopt_init(&ioas->iopt);
+	ioas->iopt.owner.usage = &ctx->usage;
+	ioas->iopt.owner.file = ctx->nl_id;
+	ioas->iopt.owner.id = ioas->obj.id;
+	mutex_init(&ioas->mutex);
+	INIT_LIST_HEAD(&ioas->hwpts);
+	return ioas;
+}
+
+/**
+ * iob_ioas_create() - an IOAS made by the kernel for its own use
+ * @ctx: a context no file exposes, whose owner destroys it with the
+ *	context (the sPAPR container)
+ *
+ * Return: the published IOAS, or an ERR_PTR (-ENOMEM).
+ */
+struct iob_ioas *iob_ioas_create(struct iob_ctx *ctx)
+{
+	struct iob_ioas *ioas = iob_ioas_new(ctx);
+
+	if (!IS_ERR(ioas))
+		iob_object_finalize(ctx, &ioas->obj);
+	return ioas;
+}
+
 /* IOMMU_IOAS_ALLOC */
 int iob_ioas_alloc_ioctl(struct iob_ucmd *ucmd)
 {
@@ -41,15 +74,9 @@ int iob_ioas_alloc_ioctl(struct iob_ucmd *ucmd)
 	if (cmd->flags)
 		return -EOPNOTSUPP;
 
-	ioas = iob_object_alloc(ucmd->ctx, struct iob_ioas, obj, &iob_ioas_ops);
+	ioas = iob_ioas_new(ucmd->ctx);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
-	iopt_init(&ioas->iopt);
-	ioas->iopt.owner.usage = &ucmd->ctx->usage;
-	ioas->iopt.owner.file = ucmd->ctx->nl_id;
-	ioas->iopt.owner.id = ioas->obj.id;
-	mutex_init(&ioas->mutex);
-	INIT_LIST_HEAD(&ioas->hwpts);
 
 	cmd->out_ioas_id = ioas->obj.id;
 	rc = iob_ucmd_respond(ucmd, sizeof(*cmd));

@@ -43,6 +43,7 @@ static inline void iob_ioas_put(struct iob_ioas *ioas)
 	iob_object_put(&ioas->obj);
 }
 
+struct iob_ioas *iob_ioas_create(struct iob_ctx *ctx);
 int iob_ioas_option_huge_pages(struct iob_ctx *ctx, struct iommu_option *cmd);
 
 #endif
