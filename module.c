@@ -13,6 +13,7 @@
 
 #include "common/fault.h"
 #include "devices/pci.h"
+#include "devices/vfio.h"
 #include "iommufd/file.h"
 #include "iommufd/netlink.h"
 
@@ -34,8 +35,13 @@ static int __init iob_init(void)
 	rc = iob_pci_init(iob_debugfs);
 	if (rc)
 		goto err_file;
+	rc = iob_vfio_init(iob_debugfs);
+	if (rc)
+		goto err_pci;
 	return 0;
 
+err_pci:
+	iob_pci_exit();
 err_file:
 	iob_file_exit();
 err_netlink:
@@ -48,6 +54,7 @@ err_debugfs:
 
 static void __exit iob_exit(void)
 {
+	iob_vfio_exit();
 	iob_pci_exit();
 	iob_file_exit();
 	iob_netlink_exit();
