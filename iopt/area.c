@@ -827,9 +827,11 @@ static int iopt_split_area(struct iopt *iopt, struct iopt_area *area, u64 at,
 	rhs->live = true;
 	rhs->filled = area->filled;
 	INIT_LIST_HEAD(&rhs->mapping);
+	/* A cut inside a page leaves that page to both halves. */
 	if (area->filled)
 		iopt_pages_split_user(area->pages, &area->pages_node,
 				      &rhs->pages_node,
+				      (rhs->pages_offset - 1) >> PAGE_SHIFT,
 				      rhs->pages_offset >> PAGE_SHIFT);
 	iopt_itree_remove(&area->node, &iopt->areas);
 	rhs->node.start = at;

@@ -480,20 +480,25 @@ void iopt_pages_remove_user(struct iopt_pages *pages, struct iopt_itn *user)
 /**
  * iopt_pages_split_user() - make two users of one user's interval
  * @pages: the pages
- * @user: a node added by iopt_pages_add_user(); keeps the pages before @at
+ * @user: a node added by iopt_pages_add_user(); keeps its pages up to
+ *	@last
  * @rhs: an unused node; takes the pages from @at on
- * @at: first page index of @rhs, inside @user's interval and not its first
+ * @last: last page index @user keeps, inside its interval
+ * @at: first page index of @rhs, inside @user's interval, after its
+ *	first, and @last + 1, or @last itself when the cut falls inside a
+ *	page that both halves then hold
  *
  * The pages held stay the same, so nothing is pinned, unpinned or charged.
  */
 void iopt_pages_split_user(struct iopt_pages *pages, struct iopt_itn *user,
-			   struct iopt_itn *rhs, unsigned long at)
+			   struct iopt_itn *rhs, unsigned long last,
+			   unsigned long at)
 {
 	mutex_lock(&pages->mutex);
 	iopt_itree_remove(user, &pages->users);
 	rhs->start = at;
 	rhs->last = user->last;
-	user->last = at - 1;
+	user->last = last;
 	iopt_itree_insert(user, &pages->users);
 	iopt_itree_insert(rhs, &pages->users);
 	mutex_unlock(&pages->mutex);

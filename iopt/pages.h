@@ -119,7 +119,8 @@ int iopt_pages_add_user(struct iopt_pages *pages, struct iopt_itn *user,
 			unsigned long first, unsigned long last);
 void iopt_pages_remove_user(struct iopt_pages *pages, struct iopt_itn *user);
 void iopt_pages_split_user(struct iopt_pages *pages, struct iopt_itn *user,
-			   struct iopt_itn *rhs, unsigned long at);
+			   struct iopt_itn *rhs, unsigned long last,
+			   unsigned long at);
 
 int iopt_pages_access_pin(struct iopt_pages *pages, unsigned long first,
 			  unsigned long last, struct page **out);
