@@ -1,0 +1,661 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VFIO's sPAPR TCE v2 container served by iobroker: edu devices bound to
+ * vfio-pci, driven through /dev/vfio/vfio and their group files the way
+ * QEMU's pseries VFIO code and DPDK drive them, with DMA checked byte for
+ * byte in both windows and the hypervisor's TCEs read back (H_GET_TCE).
+ * The rules vfio_iommu_spapr_tce gives its users are checked errno for
+ * errno.
+ *
+ * The rig puts edu0 and edu1 behind one host bridge (one iommu group) and
+ * edu2 behind another.
+ */
+#define _GNU_SOURCE
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+
+#include "kselftest_harness.h"
+
+#include "iob_buffer.h"
+#include "iob_vfio.h"
+
+#define SZ_4K 0x1000ULL
+#define SZ_64K 0x10000ULL
+#define SZ_2M 0x200000ULL
+#define SZ_1G 0x40000000ULL
+#define DDW EDU_DDW_START
+#define BUF_LEN (4 * 1024 * 1024ULL)
+#define LEN 2048
+
+static char edu_names[EDU_MAX][32];
+static int edu_count;
+
+__attribute__((constructor)) static void edu_list(void)
+{
+	edu_count = edu_find(edu_names, EDU_MAX);
+}
+
+/* A recognisable pattern, different for each @seed. */
+static void fill(unsigned char *p, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)(i * 7 + seed * 13 + 1);
+}
+
+FIXTURE(spapr) {
+	int container;
+	int group;
+	int grp_id;
+	struct edu e;
+	unsigned char *buf;
+	long objects;
+	long pinned;
+	long locked;
+};
+
+/*
+ * QEMU's start (hw/vfio/container-legacy.c): open the container and the
+ * group, API version, the extensions in QEMU's order of preference, the
+ * group into the container, then the v2 type.
+ */
+FIXTURE_SETUP(spapr)
+{
+	ASSERT_GE(edu_count, 3) TH_LOG("the rig gives three edu devices");
+	self->objects = iob_global_objects();
+	self->pinned = module_pinned_pages();
+	self->locked = vm_locked_kb();
+	self->container = open(VFIO_CONTAINER_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->container);
+	ASSERT_EQ(VFIO_API_VERSION,
+		  vfio_value(self->container, VFIO_GET_API_VERSION, 0));
+	/* First hit wins: the backend must not answer for type1. */
+	ASSERT_EQ(0, vfio_value(self->container, VFIO_CHECK_EXTENSION,
+				VFIO_TYPE1v2_IOMMU));
+	ASSERT_EQ(0, vfio_value(self->container, VFIO_CHECK_EXTENSION,
+				VFIO_TYPE1_IOMMU));
+	ASSERT_EQ(1, vfio_value(self->container, VFIO_CHECK_EXTENSION,
+				VFIO_SPAPR_TCE_v2_IOMMU));
+	self->group = vfio_group_open(edu_names[2]);
+	ASSERT_LE(0, self->group);
+	self->grp_id = pci_iommu_group(edu_names[2]);
+	ASSERT_EQ(0, vfio_set_container(self->group, self->container));
+	ASSERT_EQ(0, vfio_set_iommu(self->container, VFIO_SPAPR_TCE_v2_IOMMU));
+	ASSERT_EQ(0, vfio_edu_open(&self->e, self->group, edu_names[2]));
+	self->buf = mmap(NULL, BUF_LEN, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	fill(self->buf, BUF_LEN, 1);
+}
+
+FIXTURE_TEARDOWN(spapr)
+{
+	edu_close(&self->e);
+	if (self->group >= 0)
+		close(self->group);
+	if (self->container >= 0)
+		close(self->container);
+	/* Nothing left: no TCE, no pin, no charge, no object. */
+	EXPECT_EQ(0, iob_hw_tces());
+	EXPECT_EQ(self->pinned, module_pinned_pages());
+	EXPECT_EQ(self->locked, vm_locked_kb());
+	EXPECT_EQ(self->objects, iob_global_objects());
+	munmap(self->buf, BUF_LEN);
+	vfio_release_dev(edu_names[2]);
+}
+
+/* Copy @len bytes from bus address @src to @dst through edu's buffer. */
+static int dma_copy(struct edu *e, __u64 src, __u64 dst)
+{
+	return edu_copy(e, src, dst, LEN);
+}
+
+/*
+ * QEMU's sequence for a pseries guest with a 32-bit window of 4 KiB IO
+ * pages and a 64-bit one of 64 KiB pages: register the RAM, learn the
+ * windows, remove the default one, create the guest's windows raising
+ * the levels until the host takes them (the start must match the
+ * guest's), then map and unmap one IO page at a time as the guest writes
+ * its TCEs; at the end, windows and memory go.
+ */
+TEST_F(spapr, qemu_sequence)
+{
+	struct vfio_iommu_spapr_tce_info info;
+	unsigned char *b = self->buf;
+	unsigned int nwin;
+	__u64 start, i;
+
+	ASSERT_EQ(0, spapr_register(self->container, b, BUF_LEN));
+	ASSERT_EQ(0, spapr_info(self->container, &info));
+	ASSERT_EQ(VFIO_IOMMU_SPAPR_INFO_DDW,
+		  info.flags & VFIO_IOMMU_SPAPR_INFO_DDW);
+	ASSERT_EQ(0, info.dma32_window_start);
+	ASSERT_NE(0, info.dma32_window_size);
+	ASSERT_NE(0, info.ddw.pgsizes & SZ_4K);
+	ASSERT_NE(0, info.ddw.pgsizes & SZ_64K);
+	ASSERT_LE(1, info.ddw.max_dynamic_windows_supported);
+	ASSERT_LE(1, info.ddw.levels);
+
+	ASSERT_EQ(0, spapr_remove(self->container, info.dma32_window_start));
+	ASSERT_EQ(0, spapr_create_like_qemu(self->container, 12, 256 << 20,
+					    &start));
+	ASSERT_EQ(0, start);
+	ASSERT_EQ(0, spapr_create_like_qemu(self->container, 16, SZ_1G,
+					    &start));
+	ASSERT_EQ(DDW, start);
+	ASSERT_EQ(0, vfio_live_tces(self->grp_id, &nwin));
+	ASSERT_EQ(2, nwin);
+
+	/* The guest maps 16 pages of 4 KiB and 4 of 64 KiB, one at a time. */
+	for (i = 0; i < 16; i++)
+		ASSERT_EQ(0, spapr_map(self->container, b + i * SZ_4K,
+				       0x100000 + i * SZ_4K, SZ_4K, SPAPR_RW));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, spapr_map(self->container,
+				       b + SZ_64K * (4 + i),
+				       DDW + SZ_64K * i, SZ_64K, SPAPR_RW));
+	ASSERT_EQ(20, vfio_live_tces(self->grp_id, NULL));
+
+	/* From the 32-bit window into the 64-bit one, and back. */
+	memset(b + 4 * SZ_64K, 0, SZ_64K);
+	ASSERT_EQ(0, dma_copy(&self->e, 0x100000 + 2 * SZ_4K, DDW));
+	ASSERT_EQ(0, memcmp(b + 2 * SZ_4K, b + 4 * SZ_64K, LEN));
+	fill(b + 5 * SZ_64K, LEN, 9);
+	ASSERT_EQ(0, dma_copy(&self->e, DDW + SZ_64K, 0x100000 + 3 * SZ_4K));
+	ASSERT_EQ(0, memcmp(b + 5 * SZ_64K, b + 3 * SZ_4K, LEN));
+
+	for (i = 0; i < 16; i++)
+		ASSERT_EQ(0, spapr_unmap(self->container,
+					 0x100000 + i * SZ_4K, SZ_4K, 0));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, spapr_unmap(self->container, DDW + SZ_64K * i,
+					 SZ_64K, 0));
+	ASSERT_EQ(0, vfio_live_tces(self->grp_id, NULL));
+	ASSERT_EQ(0, spapr_remove(self->container, DDW));
+	ASSERT_EQ(0, spapr_remove(self->container, 0));
+	ASSERT_EQ(0, vfio_live_tces(self->grp_id, &nwin));
+	ASSERT_EQ(0, nwin);
+	ASSERT_EQ(0, spapr_unregister(self->container, b, BUF_LEN));
+}
+
+/*
+ * DPDK's sequence (lib/eal/linux/eal_vfio.c): remove the default window,
+ * make one window of the huge page size that covers all memory, map every
+ * memory segment whole, unmap them whole.
+ */
+TEST_F(spapr, dpdk_sequence)
+{
+	unsigned char *seg;
+	__u64 start, seglen = 8 * SZ_2M;
+
+	seg = mmap(NULL, seglen, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	ASSERT_NE(MAP_FAILED, seg) TH_LOG("the rig reserves 2 MiB huge pages");
+	fill(seg, seglen, 3);
+	ASSERT_EQ(0, spapr_remove(self->container, 0));
+	ASSERT_EQ(0, spapr_register(self->container, seg, seglen));
+	ASSERT_EQ(0, spapr_create(self->container, 21, SZ_1G, 1, &start));
+	ASSERT_EQ(DDW, start);
+	ASSERT_EQ(0, spapr_map(self->container, seg, start, seglen,
+			       SPAPR_RW));
+	ASSERT_EQ(8, vfio_live_tces(self->grp_id, NULL));
+	memset(seg + 5 * SZ_2M, 0, LEN);
+	ASSERT_EQ(0, dma_copy(&self->e, start + SZ_2M + 128,
+			      start + 5 * SZ_2M));
+	ASSERT_EQ(0, memcmp(seg + SZ_2M + 128, seg + 5 * SZ_2M, LEN));
+	ASSERT_EQ(0, spapr_unmap(self->container, start, seglen, 0));
+	ASSERT_EQ(0, vfio_live_tces(self->grp_id, NULL));
+	ASSERT_EQ(0, spapr_unregister(self->container, seg, seglen));
+	ASSERT_EQ(0, spapr_remove(self->container, start));
+	munmap(seg, seglen);
+}
+
+/* After the type is set, the container asks the backend: still v2 only. */
+TEST_F(spapr, extensions)
+{
+	long eeh = vfio_value(self->container, VFIO_CHECK_EXTENSION, VFIO_EEH);
+	struct vfio_eeh_pe_op op = {
+		.argsz = sizeof(op),
+		.op = VFIO_EEH_PE_GET_STATE,
+	};
+
+	ASSERT_EQ(1, vfio_value(self->container, VFIO_CHECK_EXTENSION,
+				VFIO_SPAPR_TCE_v2_IOMMU));
+	ASSERT_EQ(0, vfio_value(self->container, VFIO_CHECK_EXTENSION,
+				VFIO_SPAPR_TCE_IOMMU));
+	ASSERT_EQ(0, vfio_value(self->container, VFIO_CHECK_EXTENSION,
+				VFIO_TYPE1v2_IOMMU));
+	ASSERT_TRUE(eeh == 0 || eeh == 1);
+	/* v1's calls are not served; nor is type1's GET_INFO number's twin. */
+	ASSERT_EQ(-ENOTTY, vfio_value(self->container, VFIO_IOMMU_ENABLE, 0));
+	ASSERT_EQ(-ENOTTY, vfio_value(self->container, VFIO_IOMMU_DISABLE, 0));
+	/*
+	 * QEMU's host bridges have no EEH: the platform finds no PE for the
+	 * group, as it would for vfio_iommu_spapr_tce.
+	 */
+	if (!eeh)
+		ASSERT_EQ(ENODEV, iob_ioctl(self->container, VFIO_EEH_PE_OP,
+					    &op));
+}
+
+/* Registration: its errnos, and MAP_DMA before any (EPERM). */
+TEST_F(spapr, rules_registration)
+{
+	unsigned char *b = self->buf;
+
+	ASSERT_EQ(EPERM, spapr_map(self->container, b, 0, SZ_4K, SPAPR_RW));
+	ASSERT_EQ(EPERM, spapr_unmap(self->container, 0, SZ_4K, 0));
+	ASSERT_EQ(EPERM, spapr_unregister(self->container, b, SZ_64K));
+	ASSERT_EQ(EINVAL, spapr_register(self->container, b + SZ_4K, SZ_64K));
+	ASSERT_EQ(EINVAL, spapr_register(self->container, b, SZ_4K));
+	ASSERT_EQ(0, spapr_register(self->container, b, 2 * SZ_64K));
+	ASSERT_EQ(EBUSY, spapr_register(self->container, b, 2 * SZ_64K));
+	ASSERT_EQ(EINVAL, spapr_register(self->container, b + SZ_64K,
+					 2 * SZ_64K));
+	ASSERT_EQ(0, spapr_register(self->container, b + 2 * SZ_64K, SZ_64K));
+	/* Back to back regions map as one. */
+	ASSERT_EQ(0, spapr_map(self->container, b + SZ_64K, 0, 2 * SZ_64K,
+			       SPAPR_RW));
+	ASSERT_EQ(32, vfio_live_tces(self->grp_id, NULL));
+	ASSERT_EQ(ENOENT, spapr_unregister(self->container, b, SZ_64K));
+	ASSERT_EQ(ENOENT, spapr_unregister(self->container, b + 3 * SZ_64K,
+					   SZ_64K));
+	ASSERT_EQ(EBUSY, spapr_unregister(self->container, b, 2 * SZ_64K));
+	ASSERT_EQ(EBUSY, spapr_unregister(self->container, b + 2 * SZ_64K,
+					  SZ_64K));
+	ASSERT_EQ(0, spapr_unmap(self->container, 0, 2 * SZ_64K, 0));
+	ASSERT_EQ(0, spapr_unregister(self->container, b, 2 * SZ_64K));
+	ASSERT_EQ(0, spapr_unregister(self->container, b + 2 * SZ_64K,
+				      SZ_64K));
+	/* Enabled for good, but only registered memory maps. */
+	ASSERT_EQ(EINVAL, spapr_map(self->container, b, 0, SZ_4K, SPAPR_RW));
+	ASSERT_EQ(0, spapr_unmap(self->container, 0, SZ_4K, 0));
+}
+
+/* MAP_DMA: windows, alignment, flags, and replacing what is mapped. */
+TEST_F(spapr, rules_map)
+{
+	unsigned char *b = self->buf;
+	__u64 start;
+
+	ASSERT_EQ(0, spapr_register(self->container, b, BUF_LEN / 2));
+	/* The default window is made on first need: 4 KiB pages at 0. */
+	ASSERT_EQ(0, spapr_map(self->container, b, 0x10000, SZ_4K, SPAPR_RW));
+	ASSERT_EQ(1, vfio_live_tces(self->grp_id, NULL));
+	ASSERT_EQ(ENXIO, spapr_map(self->container, b, DDW, SZ_64K,
+				   SPAPR_RW));
+	ASSERT_EQ(EINVAL, spapr_map(self->container, b, 0x20000, SZ_4K, 4));
+	ASSERT_EQ(EINVAL, spapr_map(self->container, b, 0x20000, SZ_4K, 0));
+	ASSERT_EQ(EINVAL, spapr_map(self->container, b + 8, 0x20000, SZ_4K,
+				    SPAPR_RW));
+	ASSERT_EQ(EINVAL, spapr_map(self->container, b, 0x20008, SZ_4K,
+				    SPAPR_RW));
+	ASSERT_EQ(EINVAL, spapr_map(self->container, b, 0x20000, 100,
+				    SPAPR_RW));
+	/* Memory past the registered half. */
+	ASSERT_EQ(EINVAL, spapr_map(self->container, b + BUF_LEN / 2,
+				    0x20000, SZ_4K, SPAPR_RW));
+	ASSERT_EQ(EINVAL, spapr_map(self->container,
+				    b + BUF_LEN / 2 - SZ_4K, 0x20000,
+				    2 * SZ_4K, SPAPR_RW));
+
+	/* A 64-bit window; a range running off its end. */
+	ASSERT_EQ(0, spapr_create(self->container, 16, 1 << 20, 1, &start));
+	ASSERT_EQ(DDW, start);
+	ASSERT_EQ(EINVAL, spapr_map(self->container, b, DDW + (1 << 20) -
+				    SZ_64K, 2 * SZ_64K, SPAPR_RW));
+	ASSERT_EQ(EINVAL, spapr_map(self->container, b, DDW, SZ_4K,
+				    SPAPR_RW));
+	ASSERT_EQ(1, vfio_live_tces(self->grp_id, NULL));
+
+	/* Mapping over a TCE replaces it: the device then sees the new page. */
+	fill(b + SZ_64K, SZ_64K, 5);
+	fill(b + 2 * SZ_64K, SZ_64K, 6);
+	ASSERT_EQ(0, spapr_map(self->container, b + SZ_64K, DDW, SZ_64K,
+			       SPAPR_RW));
+	ASSERT_EQ(0, spapr_map(self->container, b + 2 * SZ_64K, DDW, SZ_64K,
+			       SPAPR_RW));
+	ASSERT_EQ(2, vfio_live_tces(self->grp_id, NULL));
+	memset(b, 0, LEN);
+	ASSERT_EQ(0, dma_copy(&self->e, DDW, 0x10000));
+	ASSERT_EQ(0, memcmp(b, b + 2 * SZ_64K, LEN));
+	/* Replacing the middle of a longer map keeps both ends. */
+	ASSERT_EQ(0, spapr_map(self->container, b + 4 * SZ_64K, 0x40000,
+			       4 * SZ_4K, SPAPR_RW));
+	ASSERT_EQ(0, spapr_map(self->container, b + 2 * SZ_64K, 0x41000,
+			       SZ_4K, VFIO_DMA_MAP_FLAG_READ));
+	ASSERT_EQ(6, vfio_live_tces(self->grp_id, NULL));
+	ASSERT_EQ(0, dma_copy(&self->e, 0x41000, 0x10000));
+	ASSERT_EQ(0, memcmp(b, b + 2 * SZ_64K, LEN));
+	ASSERT_EQ(0, dma_copy(&self->e, 0x43000, 0x10000));
+	ASSERT_EQ(0, memcmp(b, b + 4 * SZ_64K + 3 * SZ_4K, LEN));
+	ASSERT_EQ(0, spapr_unmap(self->container, 0, 1 << 20, 0));
+	ASSERT_EQ(0, spapr_unmap(self->container, DDW, 1 << 20, 0));
+	ASSERT_EQ(0, vfio_live_tces(self->grp_id, NULL));
+	ASSERT_EQ(0, spapr_unregister(self->container, b, BUF_LEN / 2));
+}
+
+/* UNMAP_DMA: any run of IO pages, flags 0, no size written back. */
+TEST_F(spapr, rules_unmap)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap),
+		.iova = 0x105000,
+		.size = SZ_4K,
+	};
+	unsigned char *b = self->buf;
+
+	ASSERT_EQ(0, spapr_register(self->container, b, SZ_64K));
+	ASSERT_EQ(0, spapr_map(self->container, b, 0x100000, SZ_64K,
+			       SPAPR_RW));
+	ASSERT_EQ(16, vfio_live_tces(self->grp_id, NULL));
+	ASSERT_EQ(EINVAL, spapr_unmap(self->container, 0x105000, SZ_4K,
+				      VFIO_DMA_UNMAP_FLAG_ALL));
+	ASSERT_EQ(EINVAL, spapr_unmap(self->container, 0x105000, 100, 0));
+	ASSERT_EQ(EINVAL, spapr_unmap(self->container, 0x105100, SZ_4K, 0));
+	ASSERT_EQ(ENXIO, spapr_unmap(self->container, DDW, SZ_4K, 0));
+	ASSERT_EQ(0, iob_ioctl(self->container, VFIO_IOMMU_UNMAP_DMA, &unmap));
+	ASSERT_EQ(SZ_4K, unmap.size);
+	ASSERT_EQ(15, vfio_live_tces(self->grp_id, NULL));
+	/* The pages on both sides still reach memory. */
+	ASSERT_EQ(0, dma_copy(&self->e, 0x104000, 0x106000));
+	ASSERT_EQ(0, memcmp(b + 0x4000, b + 0x6000, LEN));
+	/* Unmapping what is not mapped succeeds. */
+	ASSERT_EQ(0, spapr_unmap(self->container, 0x105000, SZ_4K, 0));
+	ASSERT_EQ(0, spapr_unmap(self->container, 0x200000, 2 * SZ_64K, 0));
+	ASSERT_EQ(0, spapr_unmap(self->container, 0x100000, 2 * SZ_64K, 0));
+	ASSERT_EQ(0, vfio_live_tces(self->grp_id, NULL));
+	ASSERT_EQ(0, spapr_unregister(self->container, b, SZ_64K));
+}
+
+/* Windows: what TCE_CREATE and TCE_REMOVE refuse. */
+TEST_F(spapr, rules_windows)
+{
+	struct vfio_iommu_spapr_tce_create cr = {
+		.argsz = sizeof(cr),
+		.flags = 1,
+		.page_shift = 16,
+		.window_size = SZ_1G,
+	};
+	__u64 start;
+
+	ASSERT_EQ(EINVAL, iob_ioctl(self->container,
+				    VFIO_IOMMU_SPAPR_TCE_CREATE, &cr));
+	cr.flags = 0;
+	cr.argsz = 8;
+	ASSERT_EQ(EINVAL, iob_ioctl(self->container,
+				    VFIO_IOMMU_SPAPR_TCE_CREATE, &cr));
+	/* The pending default window is made first, at the bridge's 0. */
+	ASSERT_EQ(EINVAL, spapr_create(self->container, 13, SZ_1G, 1, NULL));
+	ASSERT_EQ(EINVAL, spapr_create(self->container, 16, SZ_1G + SZ_64K, 1,
+				       NULL));
+	ASSERT_EQ(0, spapr_create(self->container, 16, SZ_1G, 1, &start));
+	ASSERT_EQ(DDW, start);
+	ASSERT_EQ(ENOSPC, spapr_create(self->container, 16, SZ_1G, 1, NULL));
+	ASSERT_EQ(ENOSPC, spapr_create(self->container, 12, 1 << 20, 1, NULL));
+	ASSERT_EQ(EINVAL, spapr_remove(self->container, 1ULL << 40));
+	ASSERT_EQ(0, spapr_remove(self->container, DDW + SZ_64K));
+	ASSERT_EQ(0, spapr_remove(self->container, 0));
+	ASSERT_EQ(EINVAL, spapr_remove(self->container, 0));
+	ASSERT_EQ(EINVAL, spapr_remove(self->container, DDW));
+	/* With both slots free a DDW-shaped window still goes at 2^59. */
+	ASSERT_EQ(0, spapr_create(self->container, 16, SZ_1G, 1, &start));
+	ASSERT_EQ(DDW, start);
+	ASSERT_EQ(0, spapr_create(self->container, 12, 1 << 20, 1, &start));
+	ASSERT_EQ(0, start);
+}
+
+/* Calls from another process than the one the container is bound to. */
+TEST_F(spapr, other_mm)
+{
+	struct vfio_iommu_spapr_tce_info info;
+	int status;
+	pid_t pid;
+
+	/* Before any binding call, anyone may ask. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(spapr_info(self->container, &info));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+
+	ASSERT_EQ(0, spapr_register(self->container, self->buf, SZ_64K));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (spapr_info(self->container, &info) != EPERM ||
+		    spapr_map(self->container, self->buf, 0, SZ_4K,
+			      SPAPR_RW) != EPERM ||
+		    spapr_register(self->container, self->buf + SZ_64K,
+				   SZ_64K) != EPERM ||
+		    spapr_remove(self->container, 0) != EPERM)
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, spapr_info(self->container, &info));
+	ASSERT_EQ(0, spapr_unregister(self->container, self->buf, SZ_64K));
+}
+
+/*
+ * Drop CAP_IPC_LOCK, which spares a caller RLIMIT_MEMLOCK (and, in
+ * iobroker as in iommufd, the charge itself); 0 or an errno.
+ */
+static int drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return errno;
+	data[0].effective &= ~(1U << CAP_IPC_LOCK);
+	data[0].permitted &= ~(1U << CAP_IPC_LOCK);
+	return syscall(SYS_capset, &hdr, data) ? errno : 0;
+}
+
+/*
+ * Registered memory is charged once to the process's locked_vm, however
+ * often it is mapped, and RLIMIT_MEMLOCK refuses what goes beyond it.
+ */
+TEST_F(spapr, charged_once)
+{
+	struct rlimit lim = { 256 << 10, 256 << 10 };
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		long before;
+		__u64 i;
+
+		if (drop_ipc_lock() || setrlimit(RLIMIT_MEMLOCK, &lim))
+			_exit(10);
+		before = vm_locked_kb();
+		if (spapr_register(self->container, self->buf, 4 * SZ_64K) ||
+		    vm_locked_kb() != before + 256)
+			_exit(11);
+		for (i = 0; i < 4; i++)
+			if (spapr_map(self->container, self->buf, i << 20,
+				      4 * SZ_64K, SPAPR_RW))
+				_exit(12);
+		if (vm_locked_kb() != before + 256 ||
+		    vfio_live_tces(self->grp_id, NULL) != 256)
+			_exit(13);
+		/* Over the limit: VFIO's errno, and nothing kept. */
+		if (spapr_register(self->container, self->buf + 4 * SZ_64K,
+				   SZ_64K) != ENOMEM ||
+		    vm_locked_kb() != before + 256)
+			_exit(14);
+		if (spapr_unmap(self->container, 0, 4 << 20, 0) ||
+		    spapr_unregister(self->container, self->buf,
+				     4 * SZ_64K) ||
+		    vm_locked_kb() != before)
+			_exit(15);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+}
+
+/*
+ * Two groups in one container: edu0's (which edu1 shares) and edu2's.
+ * They share the windows and every mapping; a group that leaves takes
+ * its TCEs along and leaves the other's alone.
+ */
+TEST(two_groups)
+{
+	long objects = iob_global_objects(), pinned = module_pinned_pages();
+	int c, g0, g2, id0, id2;
+	struct edu e0, e2;
+	unsigned char *b;
+	__u64 start;
+
+	ASSERT_GE(edu_count, 3);
+	b = mmap(NULL, SZ_64K * 4, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, b);
+	fill(b, SZ_64K * 4, 2);
+	c = open(VFIO_CONTAINER_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, pci_bind(edu_names[1], "vfio-pci"));
+	g0 = vfio_group_open(edu_names[0]);
+	g2 = vfio_group_open(edu_names[2]);
+	ASSERT_LE(0, g0);
+	ASSERT_LE(0, g2);
+	id0 = pci_iommu_group(edu_names[0]);
+	id2 = pci_iommu_group(edu_names[2]);
+	ASSERT_NE(id0, id2);
+	ASSERT_EQ(0, vfio_set_container(g0, c));
+	ASSERT_EQ(0, vfio_set_iommu(c, VFIO_SPAPR_TCE_v2_IOMMU));
+	ASSERT_EQ(0, spapr_register(c, b, SZ_64K * 4));
+	ASSERT_EQ(0, spapr_remove(c, 0));
+	ASSERT_EQ(0, spapr_create(c, 16, SZ_1G, 1, &start));
+	ASSERT_EQ(0, spapr_map(c, b, DDW, SZ_64K * 2, SPAPR_RW));
+	/* The second group joins a container with windows and mappings. */
+	ASSERT_EQ(0, vfio_set_container(g2, c));
+	ASSERT_EQ(2, vfio_live_tces(id0, NULL));
+	ASSERT_EQ(2, vfio_live_tces(id2, NULL));
+	ASSERT_EQ(0, spapr_map(c, b + 2 * SZ_64K, DDW + 2 * SZ_64K, SZ_64K,
+			       SPAPR_RW));
+	ASSERT_EQ(3, vfio_live_tces(id0, NULL));
+	ASSERT_EQ(3, vfio_live_tces(id2, NULL));
+	ASSERT_EQ(0, vfio_edu_open(&e0, g0, edu_names[0]));
+	ASSERT_EQ(0, vfio_edu_open(&e2, g2, edu_names[2]));
+	memset(b + 3 * SZ_64K, 0, SZ_64K);
+	ASSERT_EQ(0, edu_dma(&e0, DDW + 128, LEN, 0));
+	ASSERT_EQ(0, edu_dma(&e0, DDW + 2 * SZ_64K, LEN, 1));
+	ASSERT_EQ(0, memcmp(b + 128, b + 2 * SZ_64K, LEN));
+	ASSERT_EQ(0, edu_dma(&e2, DDW + SZ_64K, LEN, 0));
+	ASSERT_EQ(0, edu_dma(&e2, DDW + 2 * SZ_64K + 4096, LEN, 1));
+	ASSERT_EQ(0, memcmp(b + SZ_64K, b + 2 * SZ_64K + 4096, LEN));
+
+	/* edu0's group leaves: edu2 carries on. */
+	edu_close(&e0);
+	ASSERT_EQ(0, iob_ioctl(g0, VFIO_GROUP_UNSET_CONTAINER, NULL));
+	ASSERT_EQ(-1, vfio_live_tces(id0, NULL));
+	ASSERT_EQ(3, vfio_live_tces(id2, NULL));
+	ASSERT_EQ(0, edu_dma(&e2, DDW + 128, LEN, 0));
+	ASSERT_EQ(0, edu_dma(&e2, DDW + SZ_64K, LEN, 1));
+	ASSERT_EQ(0, memcmp(b + 128, b + SZ_64K, LEN));
+	edu_close(&e2);
+	close(g0);
+	close(g2);
+	close(c);
+	ASSERT_EQ(0, iob_hw_tces());
+	ASSERT_EQ(pinned, module_pinned_pages());
+	ASSERT_EQ(objects, iob_global_objects());
+	munmap(b, SZ_64K * 4);
+	vfio_release_dev(edu_names[0]);
+	vfio_release_dev(edu_names[1]);
+	vfio_release_dev(edu_names[2]);
+}
+
+/*
+ * Close orders: the container before the group, the group before the
+ * container, and a process that exits with everything open and mapped.
+ * Each leaves no TCE, pin, charge or object.
+ */
+static void populate(struct __test_metadata *_metadata, int *c, int *g,
+		     struct edu *e, unsigned char *b)
+{
+	__u64 start;
+
+	*c = open(VFIO_CONTAINER_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, *c);
+	*g = vfio_group_open(edu_names[2]);
+	ASSERT_LE(0, *g);
+	ASSERT_EQ(0, vfio_set_container(*g, *c));
+	ASSERT_EQ(0, vfio_set_iommu(*c, VFIO_SPAPR_TCE_v2_IOMMU));
+	ASSERT_EQ(0, vfio_edu_open(e, *g, edu_names[2]));
+	ASSERT_EQ(0, spapr_register(*c, b, 4 * SZ_64K));
+	ASSERT_EQ(0, spapr_create(*c, 16, SZ_1G, 1, &start));
+	ASSERT_EQ(0, spapr_map(*c, b, DDW, 4 * SZ_64K, SPAPR_RW));
+	ASSERT_EQ(0, spapr_map(*c, b, 0, 4 * SZ_64K, SPAPR_RW));
+	ASSERT_EQ(68, vfio_live_tces(pci_iommu_group(edu_names[2]), NULL));
+	ASSERT_EQ(0, edu_dma(e, DDW, LEN, 0));
+}
+
+static void closed_clean(struct __test_metadata *_metadata, int order)
+{
+	long objects = iob_global_objects(), pinned = module_pinned_pages();
+	unsigned char *b;
+	int status;
+	pid_t pid;
+
+	b = mmap(NULL, 4 * SZ_64K, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, b);
+	/* In a child charged for what it pins (no CAP_IPC_LOCK). */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		long locked;
+		struct edu e;
+		int c, g;
+
+		ASSERT_EQ(0, drop_ipc_lock());
+		locked = vm_locked_kb();
+		populate(_metadata, &c, &g, &e, b);
+		ASSERT_EQ(locked + 256, vm_locked_kb());
+		if (order < 2) {
+			edu_close(&e);
+			close(order ? g : c);
+			close(order ? c : g);
+			ASSERT_EQ(locked, vm_locked_kb());
+			ASSERT_EQ(0, iob_hw_tces());
+		}
+		_exit(_metadata->exit_code);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, iob_hw_tces());
+	ASSERT_EQ(pinned, module_pinned_pages());
+	ASSERT_EQ(objects, iob_global_objects());
+	munmap(b, 4 * SZ_64K);
+	vfio_release_dev(edu_names[2]);
+}
+
+TEST(close_container_first)
+{
+	closed_clean(_metadata, 0);
+}
+
+TEST(close_group_first)
+{
+	closed_clean(_metadata, 1);
+}
+
+TEST(close_by_exit)
+{
+	closed_clean(_metadata, 2);
+}
+
+TEST_HARNESS_MAIN
