@@ -28,7 +28,7 @@ tests="iobroker_abi iobroker_ioas iobroker_lifetime iobroker_mock
        iobroker_option iobroker_race iobroker_rlimit iobroker_tce
        iobroker_edu iobroker_access iobroker_swdma
        iobroker_fail_nth iobroker_memlock iobroker_stress iobroker_regress
-       iobroker_vfio iobroker_netlink"
+       iobroker_vfio iobroker_spapr iobroker_netlink"
 suites="iobroker_dispatch iobroker_object iobroker_iopt iobroker_tce"
 # Linux's own iommufd selftests (selftests/Makefile builds them from the
 # kernel tree), in the order make check runs them; the cases of iommufd
