@@ -195,20 +195,26 @@ static void iopt_frames_trim(struct iopt_pages *pages, unsigned long first,
 			     unsigned long last)
 {
 	unsigned long c, cfirst, clast;
+	unsigned long *chunk;
 
 	lockdep_assert_held(&pages->mutex);
-	for (c = first >> IOPT_FRAME_CHUNK_SHIFT;
-	     c <= last >> IOPT_FRAME_CHUNK_SHIFT; c++) {
+	/* Only the chunks that exist: the range may be far larger. */
+	xa_for_each_range(&pages->frames, c, chunk,
+			  first >> IOPT_FRAME_CHUNK_SHIFT,
+			  last >> IOPT_FRAME_CHUNK_SHIFT) {
 		cfirst = c << IOPT_FRAME_CHUNK_SHIFT;
 		clast = min(cfirst + IOPT_FRAME_CHUNK - 1, pages->npages - 1);
 		if (!iopt_itree_iter_first(&pages->users, cfirst, clast))
 			kfree(xa_erase(&pages->frames, c));
+		cond_resched();
 	}
 }
 
 /*
  * Make the chunks [first, last] needs, each a page of memory however long
- * the mapping is. On failure what this made again goes.
+ * the mapping is. Called for one batch of pins at a time, so that what is
+ * allocated follows what is pinned, never the length asked for. On
+ * failure the caller trims.
  */
 static int iopt_frames_prepare(struct iopt_pages *pages, unsigned long first,
 			       unsigned long last)
@@ -224,19 +230,15 @@ static int iopt_frames_prepare(struct iopt_pages *pages, unsigned long first,
 		chunk = kmalloc_array(IOPT_FRAME_CHUNK, sizeof(*chunk),
 				      GFP_KERNEL_ACCOUNT);
 		if (!chunk)
-			goto err_trim;
+			return -ENOMEM;
 		rc = xa_err(xa_store(&pages->frames, c, chunk,
 				     GFP_KERNEL_ACCOUNT));
 		if (rc) {
 			kfree(chunk);
-			goto err_trim;
+			return -ENOMEM;
 		}
 	}
 	return 0;
-
-err_trim:
-	iopt_frames_trim(pages, first, last);
-	return -ENOMEM;
 }
 
 /* Unpin [first, last], by runs of contiguous frames, dirtying them. */
@@ -304,6 +306,10 @@ static int iopt_pages_pin_span(struct iopt_pages *pages, unsigned long first,
 			rc = -EFAULT;
 			break;
 		}
+		rc = iopt_frames_prepare(pages, first + done,
+					 first + done + want - 1);
+		if (rc)
+			break;
 		if (remote) {
 			if (!locked) {
 				mmap_read_lock(mm);
@@ -404,9 +410,6 @@ static int iopt_pages_hold(struct iopt_pages *pages, struct iopt_itn *user,
 	buf = kmalloc_array(bufn, sizeof(*buf), GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	rc = iopt_frames_prepare(pages, first, last);
-	if (rc)
-		goto out_free;
 	while (pos <= last &&
 	       iopt_itree_first_hole(&pages->users, pos, last, &hs, &hl)) {
 		rc = iopt_pages_pin_hole(pages, hs, hl, buf, bufn);
