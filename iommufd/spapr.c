@@ -178,8 +178,10 @@ void iob_spapr_destroy(struct iob_spapr *sp)
 		iopt_remove_pt(&sp->ioas->iopt, sp->pt);
 		sp->pt->ops->free(sp->pt);
 	}
-	/* The IOAS goes with the context, and its maps' page references. */
-	iob_ctx_destroy(sp->ctx);
+	/*
+	 * Registered memory goes while the context, whose counters its pins
+	 * are on, is still there; pages an area maps stay pinned for it.
+	 */
 	while ((node = iopt_itree_iter_first(&sp->regions, 0, ULONG_MAX))) {
 		iopt_itree_remove(node, &sp->regions);
 		iob_spapr_region_free(container_of(node,
@@ -187,6 +189,8 @@ void iob_spapr_destroy(struct iob_spapr *sp)
 						   node));
 		cond_resched();
 	}
+	/* The IOAS goes with the context, and its maps' page references. */
+	iob_ctx_destroy(sp->ctx);
 	if (sp->mm)
 		mmdrop(sp->mm);
 	mutex_destroy(&sp->lock);
@@ -582,10 +586,12 @@ static long iob_spapr_register(struct iob_spapr *sp, unsigned long arg)
 		return rc;
 	if (reg.flags)
 		return -EINVAL;
+	/* As VFIO: an end that wraps, even to 0, is EINVAL. */
 	if ((reg.vaddr | reg.size) & ~PAGE_MASK || !reg.size ||
-	    check_add_overflow(reg.vaddr, reg.size - 1, &last) ||
+	    check_add_overflow(reg.vaddr, reg.size, &last) ||
 	    last > ULONG_MAX)
 		return -EINVAL;
+	last--;
 	node = iopt_itree_iter_first(&sp->regions, reg.vaddr, last);
 	if (node)
 		return node->start == reg.vaddr && node->last == last ?
