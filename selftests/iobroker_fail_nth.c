@@ -405,6 +405,76 @@ static int seq_edu(struct seq *s)
 	return 0;
 }
 
+/* The group of the third edu, handed to vfio-pci; "" if none. */
+static char spapr_group[32];
+
+/*
+ * VFIO's sPAPR TCE v2 container through vfio-pci, served by iobroker:
+ * the group into a container, registration, windows remade, maps that
+ * replace and unmaps that cut inside a page. The container is @s->fd, the
+ * group @s->afd.
+ */
+static int seq_vfio_spapr(struct seq *s)
+{
+	struct vfio_iommu_spapr_register_memory reg = {
+		.argsz = sizeof(reg),
+		.vaddr = (__u64)(unsigned long)s->mem,
+		.size = s->len,
+	};
+	struct vfio_iommu_spapr_tce_create cr = {
+		.argsz = sizeof(cr),
+		.page_shift = 16,
+		.window_size = 1ULL << 30,
+		.levels = 1,
+	};
+	struct vfio_iommu_spapr_tce_remove rm = { .argsz = sizeof(rm) };
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (__u64)(unsigned long)s->mem,
+		.iova = DDW,
+		.size = s->len,
+	};
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap),
+		.iova = DDW + page_size,
+		.size = page_size,
+	};
+
+	s->fd = open("/dev/vfio/vfio", O_RDWR);
+	if (s->fd < 0)
+		return -1;
+	s->afd = open(spapr_group, O_RDWR);
+	if (s->afd < 0)
+		return -1;
+	if (iob_ioctl(s->afd, VFIO_GROUP_SET_CONTAINER, &s->fd) ||
+	    ioctl(s->fd, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_v2_IOMMU) ||
+	    iob_ioctl(s->fd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, &reg) ||
+	    iob_ioctl(s->fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm) ||
+	    iob_ioctl(s->fd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr) ||
+	    iob_ioctl(s->fd, VFIO_IOMMU_MAP_DMA, &map))
+		return -1;
+	/* One page over again, then one page out of the middle. */
+	map.size = page_size;
+	map.iova = DDW + page_size;
+	if (iob_ioctl(s->fd, VFIO_IOMMU_MAP_DMA, &map) ||
+	    iob_ioctl(s->fd, VFIO_IOMMU_UNMAP_DMA, &unmap))
+		return -1;
+	/* The 32-bit window: 4 KiB TCEs, cut inside a page. */
+	cr.page_shift = 12;
+	cr.window_size = 1ULL << 20;
+	map.iova = 0;
+	map.size = 4 * 4096;
+	unmap.iova = 4096;
+	unmap.size = 4096;
+	if (iob_ioctl(s->fd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr) ||
+	    iob_ioctl(s->fd, VFIO_IOMMU_MAP_DMA, &map) ||
+	    iob_ioctl(s->fd, VFIO_IOMMU_UNMAP_DMA, &unmap))
+		return -1;
+	rm.start_addr = DDW;
+	return iob_ioctl(s->fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm) ? -1 : 0;
+}
+
 struct baseline {
 	long objects;
 	long pinned;
@@ -517,6 +587,7 @@ FIXTURE_VARIANT(fail_nth) {
 	const char *name;
 	seq_fn fn;
 	bool edu;
+	bool spapr;
 };
 
 FIXTURE_VARIANT_ADD(fail_nth, ioas) {
@@ -560,11 +631,19 @@ FIXTURE_VARIANT_ADD(fail_nth, edu) {
 	.edu = true,
 };
 
+FIXTURE_VARIANT_ADD(fail_nth, vfio_spapr) {
+	.name = "vfio_spapr",
+	.fn = seq_vfio_spapr,
+	.spapr = true,
+};
+
 FIXTURE_SETUP(fail_nth)
 {
 	ASSERT_TRUE(injection_ready) TH_LOG("fault injection is not set up");
 	if (variant->edu)
 		ASSERT_NE(0, edu_name[0]) TH_LOG("the rig gives edu devices");
+	if (variant->spapr)
+		ASSERT_NE(0, spapr_group[0]) TH_LOG("the rig gives three edu devices");
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
 	ASSERT_LE(0, nth_fd);
 }
@@ -584,9 +663,13 @@ __attribute__((constructor)) static void prepare_injection(void)
 {
 	char names[EDU_MAX][32];
 
-	if (edu_find(names, EDU_MAX) > 0 &&
-	    !pci_bind(names[0], EDU_DRIVER))
+	int n = edu_find(names, EDU_MAX);
+
+	if (n > 0 && !pci_bind(names[0], EDU_DRIVER))
 		snprintf(edu_name, sizeof(edu_name), "%s", names[0]);
+	if (n > 2 && !pci_bind(names[2], "vfio-pci"))
+		snprintf(spapr_group, sizeof(spapr_group), "/dev/vfio/%d",
+			 pci_iommu_group(names[2]));
 	injection_ready = !setup_injection();
 }
 

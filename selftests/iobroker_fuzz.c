@@ -47,9 +47,12 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <linux/vfio.h>
+
 #include "../uapi/iobroker/swdma.h"
 #include "iob_buffer.h"
 #include "iob_nlraw.h"
+#include "iob_pci.h"
 
 #define SWDMA_DEV "/dev/iob_swdma"
 
@@ -258,6 +261,10 @@ struct fuzz {
 	unsigned int next_item;
 	struct chan chans[MAX_CHANS];
 	unsigned int nchans;
+	/* A VFIO sPAPR TCE v2 container and its group, or -1. */
+	char spapr_group[32];
+	int spapr_c;
+	int spapr_g;
 	int stale_fd;
 
 	/* --dry-run: results made up instead of asked for. */
@@ -2354,6 +2361,174 @@ static void op_netlink(struct fuzz *f, struct call *c)
 	}
 }
 
+/* --- VFIO's sPAPR TCE v2 container, served by iobroker ------------------------ */
+
+#define SPAPR_DDW (1ULL << 59)
+
+static const int e_spapr_open[] = { EBUSY, ENODEV, EINVAL, EPERM, 0 };
+
+/*
+ * The third edu's group into a new container of the v2 type, or of a
+ * type no backend serves now and then: the calls then find none.
+ */
+static void op_spapr_open(struct fuzz *f, struct call *c)
+{
+	struct rng *r = &c->r;
+	long type = pct(r, 95) ? VFIO_SPAPR_TCE_v2_IOMMU : below(r, 12);
+
+	note(c, "group=%s type=%ld", f->spapr_group, type);
+	if (f->dry) {
+		f->spapr_c = dry_fd();
+		f->spapr_g = dry_fd();
+		c->rc = 0;
+		return;
+	}
+	f->spapr_c = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	f->spapr_g = open(f->spapr_group, O_RDWR | O_CLOEXEC);
+	if (f->spapr_c < 0 || f->spapr_g < 0) {
+		c->rc = errno ? errno : RC_WEIRD;
+		goto err_close;
+	}
+	c->rc = do_ioctl(f, c, f->spapr_g, VFIO_GROUP_SET_CONTAINER,
+			 &f->spapr_c);
+	if (c->rc)
+		goto err_close;
+	/* A failed SET_IOMMU leaves a container without a backend: kept. */
+	c->rc = do_ioctl(f, c, f->spapr_c, VFIO_SET_IOMMU, (void *)type);
+	return;
+
+err_close:
+	if (f->spapr_g >= 0)
+		close(f->spapr_g);
+	if (f->spapr_c >= 0)
+		close(f->spapr_c);
+	f->spapr_c = -1;
+	f->spapr_g = -1;
+}
+
+/* Closing the group or the container first: both must leave nothing. */
+static void op_spapr_close(struct fuzz *f, struct call *c)
+{
+	bool group_first = pct(&c->r, 50);
+
+	note(c, "group_first=%d", group_first);
+	c->rc = do_close(f, c, group_first ? f->spapr_g : f->spapr_c);
+	if (!c->rc)
+		c->rc = do_close(f, c, group_first ? f->spapr_c : f->spapr_g);
+	f->spapr_c = -1;
+	f->spapr_g = -1;
+}
+
+static const int e_spapr_call[] = {
+	EINVAL, EPERM, ENXIO, EBUSY, ENOENT, ENOSPC, ENOMEM, EFAULT, ENODEV,
+	ENOTTY, 0
+};
+
+/* An IO page shift: mostly what the platform has, sometimes anything. */
+static __u32 spapr_shift(struct rng *r)
+{
+	static const __u32 shifts[] = { 12, 16, 21, 24 };
+
+	return pct(r, 90) ? shifts[below(r, ARRAY_SIZE(shifts))] :
+			    (__u32)below(r, 70);
+}
+
+/* An IOVA: in the default window, the dynamic one, or anywhere. */
+static __u64 spapr_iova(struct rng *r)
+{
+	unsigned int d = below(r, 100);
+
+	if (d < 45)
+		return below(r, 1 << 14) * SZ_4K;
+	if (d < 85)
+		return SPAPR_DDW + below(r, 1 << 12) * (64 << 10);
+	return rnd(r);
+}
+
+/* One of the container's calls, with the arguments a fuzzer picks. */
+static void op_spapr_call(struct fuzz *f, struct call *c)
+{
+	struct rng *r = &c->r;
+	unsigned int which = below(r, 100);
+	__u64 va, len;
+
+	pick_user(f, r, &va, &len);
+	if (which < 12) {
+		struct vfio_iommu_spapr_register_memory m = {
+			.flags = pml(r, 20),
+			.vaddr = va,
+			.size = len,
+		};
+		bool reg = which < 8;
+
+		note(c, "%s va=%#llx len=%#llx", reg ? "REGISTER" : "UNREGISTER",
+		     va, len);
+		issue(f, c, f->spapr_c, reg ? VFIO_IOMMU_SPAPR_REGISTER_MEMORY :
+		      VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, &m, sizeof(m),
+		      sizeof(m));
+	} else if (which < 20) {
+		struct vfio_iommu_spapr_tce_create cr = {
+			.flags = pml(r, 20),
+			.page_shift = spapr_shift(r),
+			.window_size = pct(r, 90) ? 1ULL << (20 + below(r, 12)) :
+						     rnd(r),
+			.levels = below(r, 4),
+		};
+
+		note(c, "TCE_CREATE shift=%u size=%#llx levels=%u",
+		     cr.page_shift, cr.window_size, cr.levels);
+		issue(f, c, f->spapr_c, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr,
+		      sizeof(cr), sizeof(cr));
+	} else if (which < 26) {
+		struct vfio_iommu_spapr_tce_remove rm = {
+			.flags = pml(r, 20),
+			.start_addr = pct(r, 40) ? 0 : pct(r, 70) ? SPAPR_DDW :
+				      spapr_iova(r),
+		};
+
+		note(c, "TCE_REMOVE start=%#llx", rm.start_addr);
+		issue(f, c, f->spapr_c, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm,
+		      sizeof(rm), sizeof(rm));
+	} else if (which < 66) {
+		struct vfio_iommu_type1_dma_map m = {
+			.flags = pct(r, 95) ? 1 + below(r, 3) : below(r, 16),
+			.vaddr = va,
+			.iova = spapr_iova(r),
+			.size = len,
+		};
+
+		note(c, "MAP_DMA va=%#llx iova=%#llx len=%#llx flags=%#x",
+		     va, m.iova, len, m.flags);
+		issue(f, c, f->spapr_c, VFIO_IOMMU_MAP_DMA, &m, sizeof(m),
+		      sizeof(m));
+	} else if (which < 90) {
+		struct vfio_iommu_type1_dma_unmap u = {
+			.flags = pml(r, 20),
+			.iova = spapr_iova(r),
+			.size = len,
+		};
+
+		note(c, "UNMAP_DMA iova=%#llx len=%#llx", u.iova, len);
+		issue(f, c, f->spapr_c, VFIO_IOMMU_UNMAP_DMA, &u, sizeof(u),
+		      sizeof(u));
+	} else if (which < 95) {
+		struct vfio_iommu_spapr_tce_info info = {};
+
+		note(c, "GET_INFO");
+		issue(f, c, f->spapr_c, VFIO_IOMMU_SPAPR_TCE_GET_INFO, &info,
+		      sizeof(info), offsetof(typeof(info), ddw));
+	} else {
+		struct vfio_eeh_pe_op op = {
+			.flags = pml(r, 20),
+			.op = below(r, 12),
+		};
+
+		note(c, "EEH_PE_OP op=%u", op.op);
+		issue(f, c, f->spapr_c, VFIO_EEH_PE_OP, &op, sizeof(op),
+		      offsetof(typeof(op), err));
+	}
+}
+
 /* --- the table ------------------------------------------------------------ */
 
 enum {
@@ -2391,6 +2566,9 @@ enum {
 	OP_SWDMA_INFO,
 	OP_SWDMA_CLOSE,
 	OP_NETLINK,
+	OP_SPAPR_OPEN,
+	OP_SPAPR_CALL,
+	OP_SPAPR_CLOSE,
 	NR_OPS,
 };
 
@@ -2447,6 +2625,12 @@ static struct op ops[NR_OPS] = {
 	[OP_SWDMA_CLOSE] = { "swdma close", op_swdma_close, 6, e_none,
 			     true },
 	[OP_NETLINK] = { "netlink", op_netlink, 40, e_netlink, true },
+	[OP_SPAPR_OPEN] = { "vfio spapr open", op_spapr_open, 6,
+			    e_spapr_open },
+	[OP_SPAPR_CALL] = { "vfio spapr call", op_spapr_call, 60,
+			    e_spapr_call, true },
+	[OP_SPAPR_CLOSE] = { "vfio spapr close", op_spapr_close, 3, e_none,
+			     true },
 };
 
 /* How likely each operation is now: create what is missing, cap the rest. */
@@ -2484,6 +2668,13 @@ static unsigned int op_weight(const struct fuzz *f, unsigned int i)
 	case OP_SWDMA_INFO:
 	case OP_SWDMA_CLOSE:
 		return f->have_swdma && f->nchans ? w : 0;
+	case OP_SPAPR_OPEN:
+		if (!f->spapr_group[0] || f->spapr_c >= 0)
+			return 0;
+		return 3 * w;
+	case OP_SPAPR_CALL:
+	case OP_SPAPR_CLOSE:
+		return f->spapr_c >= 0 ? w : 0;
 	}
 	return w;
 }
@@ -2763,6 +2954,12 @@ static void finish(struct fuzz *f, const struct snapshot *start)
 			     strerror(errno));
 	f->naccs = 0;
 	f->nchans = 0;
+	if (f->spapr_c >= 0 && !f->dry &&
+	    (close(f->spapr_g) || close(f->spapr_c)))
+		fail(f, "close of the VFIO container or group: %s\n",
+		     strerror(errno));
+	f->spapr_c = -1;
+	f->spapr_g = -1;
 	if (f->dry)
 		return;
 	if (close(f->fd))
@@ -2893,6 +3090,19 @@ static void parse(struct fuzz *f, int argc, char **argv)
 		help(argv[0]);
 }
 
+/*
+ * The third edu the rig gives, handed to vfio-pci, for VFIO's sPAPR
+ * container; without it those calls are not made.
+ */
+static void spapr_prepare(struct fuzz *f)
+{
+	char names[EDU_MAX][32];
+
+	if (edu_find(names, EDU_MAX) > 2 && !pci_bind(names[2], "vfio-pci"))
+		snprintf(f->spapr_group, sizeof(f->spapr_group),
+			 "/dev/vfio/%d", pci_iommu_group(names[2]));
+}
+
 static int start(struct fuzz *f, struct snapshot *s)
 {
 	int rc;
@@ -2903,6 +3113,8 @@ static int start(struct fuzz *f, struct snapshot *s)
 	}
 	f->stale_fd = 4095;
 	f->fresh = true;
+	f->spapr_c = -1;
+	f->spapr_g = -1;
 	if (f->dry) {
 		f->have_swdma = true;
 		f->fd = -1;
@@ -2910,6 +3122,7 @@ static int start(struct fuzz *f, struct snapshot *s)
 		return 0;
 	}
 	f->have_swdma = !access(SWDMA_DEV, F_OK);
+	spapr_prepare(f);
 	rc = snapshot(s);
 	if (rc) {
 		fail(f, "IOMMU_TEST_OP_IOB_STATS through %s: %s (is iobroker_test loaded?)\n",
