@@ -84,6 +84,7 @@ struct iob_spapr_region {
  * @ngroups: groups in the container
  * @win: the windows of @pt, by slot: [0] the default window, [1] the
  *	dynamic one; a size of 0 for none
+ * @win_start: the bus address of each, as the platform placed it
  * @pt: the page table every group translates through, or NULL while
  *	there is no window
  */
@@ -100,6 +101,7 @@ struct iob_spapr {
 	bool def_pending;
 	unsigned int ngroups;
 	struct iommu_hwpt_iob_tce win;
+	u64 win_start[2];
 	struct iob_pt *pt;
 };
 
@@ -246,30 +248,27 @@ void iob_spapr_groups_changed(struct iob_spapr *sp, unsigned int ngroups)
 /* --- windows ------------------------------------------------------------------ */
 
 /* Bus address and IO page shift of window slot @slot, if it exists. */
-static bool iob_spapr_slot(struct iob_spapr *sp,
-			   const struct iob_spapr_caps *caps,
-			   unsigned int slot, u64 *start, u64 *size,
-			   unsigned int *shift)
+static bool iob_spapr_slot(struct iob_spapr *sp, unsigned int slot,
+			   u64 *start, u64 *size, unsigned int *shift)
 {
 	const struct iommu_iob_tce_window *w = &sp->win.windows[slot];
 
 	if (!w->size)
 		return false;
-	*start = slot ? caps->ddw_start : caps->dma32_start;
+	*start = sp->win_start[slot];
 	*size = w->size;
 	*shift = w->page_shift;
 	return true;
 }
 
 /* The window slot holding @iova, or -ENXIO. */
-static int iob_spapr_find(struct iob_spapr *sp,
-			  const struct iob_spapr_caps *caps, u64 iova,
-			  u64 *start, u64 *size, unsigned int *shift)
+static int iob_spapr_find(struct iob_spapr *sp, u64 iova, u64 *start,
+			  u64 *size, unsigned int *shift)
 {
 	unsigned int slot;
 
 	for (slot = 0; slot < ARRAY_SIZE(sp->win.windows); slot++)
-		if (iob_spapr_slot(sp, caps, slot, start, size, shift) &&
+		if (iob_spapr_slot(sp, slot, start, size, shift) &&
 		    iova >= *start && iova - *start < *size)
 			return slot;
 	return -ENXIO;
@@ -342,9 +341,11 @@ static int iob_spapr_create_window(struct iob_spapr *sp,
 		.size = size,
 	};
 	rc = iob_spapr_set_windows(sp, &req);
-	if (!rc)
-		*start = slot ? caps->ddw_start : caps->dma32_start;
-	return rc;
+	if (rc)
+		return rc;
+	*start = slot ? caps->ddw_start : caps->dma32_start;
+	sp->win_start[slot] = *start;
+	return 0;
 }
 
 /* The default window, if it is still to be made. */
@@ -431,14 +432,10 @@ static long iob_spapr_get_info(struct iob_spapr *sp, unsigned long arg)
 static int iob_spapr_range(struct iob_spapr *sp, u64 iova, u64 size,
 			   u64 vaddr, unsigned int *shift)
 {
-	struct iob_spapr_caps caps;
 	u64 start, wsize, mask;
 	int rc;
 
-	rc = sp->ops->caps(sp->drv, &caps);
-	if (rc)
-		return rc;
-	rc = iob_spapr_find(sp, &caps, iova, &start, &wsize, shift);
+	rc = iob_spapr_find(sp, iova, &start, &wsize, shift);
 	if (rc < 0)
 		return rc;
 	mask = BIT_ULL(*shift) - 1;
@@ -452,17 +449,7 @@ static int iob_spapr_range(struct iob_spapr *sp, u64 iova, u64 size,
 /* Cut the mappings at both ends of [iova, last] and unmap what is inside. */
 static int iob_spapr_clear(struct iob_spapr *sp, u64 iova, u64 last)
 {
-	struct iopt *iopt = &sp->ioas->iopt;
-	u64 unmapped;
-	int rc = 0;
-
-	if (iova)
-		rc = iopt_cut_io_pages(iopt, iova - 1);
-	if (!rc)
-		rc = iopt_cut_io_pages(iopt, last);
-	if (!rc)
-		rc = iopt_unmap(iopt, iova, last, &unmapped);
-	return rc;
+	return iopt_clear_io_pages(&sp->ioas->iopt, iova, last);
 }
 
 /*
@@ -690,7 +677,6 @@ static long iob_spapr_tce_remove(struct iob_spapr *sp, unsigned long arg)
 {
 	struct vfio_iommu_spapr_tce_remove remove;
 	struct iommu_hwpt_iob_tce req;
-	struct iob_spapr_caps caps;
 	unsigned int shift;
 	u64 start, size;
 	int slot, rc;
@@ -710,11 +696,7 @@ static long iob_spapr_tce_remove(struct iob_spapr *sp, unsigned long arg)
 		sp->def_pending = false;
 		return 0;
 	}
-	rc = sp->ops->caps(sp->drv, &caps);
-	if (rc)
-		return rc;
-	slot = iob_spapr_find(sp, &caps, remove.start_addr, &start, &size,
-			      &shift);
+	slot = iob_spapr_find(sp, remove.start_addr, &start, &size, &shift);
 	if (slot < 0)
 		return -EINVAL;
 	/* Its mappings go first: nothing else may hold its IOVAs. */

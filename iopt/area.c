@@ -24,6 +24,9 @@
 
 /* --- page tables ----------------------------------------------------------- */
 
+/* Segments a map keeps on the stack rather than allocating. */
+#define IOPT_FEW_SEGS 4
+
 /*
  * Map one area into one page table, from the frames its pages hold pinned.
  * Physically contiguous memory goes down as one segment unless large pages
@@ -35,17 +38,22 @@ int iopt_map_area(struct iopt_area *area, struct iob_pt *pt, bool large_pages)
 	struct iopt_pages *pages = area->pages;
 	u64 pos = area->pages_offset, end = pos + iopt_area_length(area);
 	u64 call_iova = area->node.start, done = 0, batch_len = 0;
+	struct iob_pt_seg *segs, few[IOPT_FEW_SEGS];
 	const unsigned long *frame = NULL;
 	unsigned int nsegs = 0, max_segs;
-	struct iob_pt_seg *segs;
 	unsigned long left = 0;
 	int rc = 0;
 
 	max_segs = clamp_t(size_t, iopt_temp_bytes() / sizeof(*segs), 1,
 			   (end - pos) / PAGE_SIZE + 2);
-	segs = kmalloc_array(max_segs, sizeof(*segs), GFP_KERNEL);
-	if (!segs)
-		return -ENOMEM;
+	/* The maps of a page or two (VFIO's sPAPR users make many) need none. */
+	if (max_segs <= IOPT_FEW_SEGS) {
+		segs = few;
+	} else {
+		segs = kmalloc_array(max_segs, sizeof(*segs), GFP_KERNEL);
+		if (!segs)
+			return -ENOMEM;
+	}
 
 	/* One page a step, so the frames are read in order. */
 	while (pos < end) {
@@ -91,7 +99,8 @@ out_unwind:
 	if (done)
 		pt->ops->unmap(pt, area->node.start, done);
 out_free:
-	kfree(segs);
+	if (segs != few)
+		kfree(segs);
 	return rc;
 }
 
@@ -882,6 +891,67 @@ int iopt_cut(struct iopt *iopt, u64 last)
 	return iopt_cut_at(iopt, last, false);
 }
 EXPORT_SYMBOL_IOB_TEST(iopt_cut);
+
+/**
+ * iopt_clear_io_pages() - unmap every IO page in a range, cutting mappings
+ * @iopt: the IOVA space
+ * @start: first IOVA, on an IO page boundary of every page table
+ * @last: last IOVA, just before one
+ *
+ * For VFIO's sPAPR TCE API: the mappings that cross either end are cut
+ * there (iopt_cut_io_pages()) and everything inside goes, in one pass
+ * under the IOVA space's locks; a range with nothing in it costs one
+ * look. Where in-kernel accesses might hold pins it falls back to the
+ * cuts and iopt_unmap(), which asks them to unpin.
+ *
+ * Return: 0; what iopt_cut_io_pages() or iopt_unmap() return. A failed
+ * cut leaves the range as it was; cuts made before it stay, which changes
+ * no translation.
+ */
+int iopt_clear_io_pages(struct iopt *iopt, u64 start, u64 last)
+{
+	struct iopt_area *area, *next;
+	LIST_HEAD(doomed);
+	u64 unmapped, pfirst, plast;
+	int rc = 0;
+
+	down_read(&iopt->pts_rwsem);
+	down_write(&iopt->iova_rwsem);
+	if (!xa_empty(&iopt->accesses))
+		goto slow;
+	area = iopt_area_first(iopt, start, last);
+	if (!area)
+		goto out_unlock;
+	if (area->node.start < start)
+		rc = iopt_split_area(iopt, area, start, true);
+	area = iopt_area_first(iopt, last, last);
+	if (!rc && area && area->node.last != last)
+		rc = iopt_split_area(iopt, area, last + 1, true);
+	if (!rc)
+		rc = iopt_unmap_prepare(iopt, start, last, &rc, &doomed,
+					&pfirst, &plast);
+	if (rc)
+		goto out_unlock;
+	list_for_each_entry_safe(area, next, &doomed, mapping) {
+		iopt_unfill_area(iopt, area);
+		iopt_remove_area(iopt, area);
+		iopt_retire_area(iopt, area);
+		cond_resched();
+	}
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+	up_read(&iopt->pts_rwsem);
+	return rc;
+
+slow:
+	up_write(&iopt->iova_rwsem);
+	up_read(&iopt->pts_rwsem);
+	if (start)
+		rc = iopt_cut_io_pages(iopt, start - 1);
+	if (!rc)
+		rc = iopt_cut_io_pages(iopt, last);
+	return rc ?: iopt_unmap(iopt, start, last, &unmapped);
+}
 
 /**
  * iopt_cut_io_pages() - iopt_cut() for page tables of single IO pages

@@ -232,6 +232,7 @@ int iopt_map(struct iopt *iopt, struct iopt_mapping *m, u64 *iova,
 int iopt_unmap(struct iopt *iopt, u64 start, u64 last, u64 *unmapped);
 int iopt_cut(struct iopt *iopt, u64 last);
 int iopt_cut_io_pages(struct iopt *iopt, u64 last);
+int iopt_clear_io_pages(struct iopt *iopt, u64 start, u64 last);
 
 int iopt_reserve(struct iopt *iopt, u64 start, u64 last,
 		 const void *owner);

@@ -400,16 +400,19 @@ static int iopt_pages_hold(struct iopt_pages *pages, struct iopt_itn *user,
 			   unsigned long first, unsigned long last)
 {
 	unsigned long bufn = min(iopt_pages_batch(), last - first + 1);
-	struct page **buf;
+	struct page **buf = NULL;
 	u64 hs, hl, pos = first;
 	int rc = 0;
 
 	lockdep_assert_held(&pages->mutex);
 	if (WARN_ON_ONCE(first > last || last >= pages->npages))
 		return -EINVAL;
-	buf = kmalloc_array(bufn, sizeof(*buf), GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
+	/* Pages another user holds already (registered memory) need no buffer. */
+	if (iopt_itree_first_hole(&pages->users, first, last, &hs, &hl)) {
+		buf = kmalloc_array(bufn, sizeof(*buf), GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+	}
 	while (pos <= last &&
 	       iopt_itree_first_hole(&pages->users, pos, last, &hs, &hl)) {
 		rc = iopt_pages_pin_hole(pages, hs, hl, buf, bufn);
