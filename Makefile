@@ -11,7 +11,7 @@
 #                     the structure-aware ioctl fuzzer in the guest, for
 #                     as long as asked, from a seed (default: the time)
 #   make lint         checkpatch --strict, sparse, W=1, kernel-doc
-#   make bench [BENCH='pin map tce access listen']
+#   make bench [BENCH='pin map tce vfio access listen']
 #                     map/unmap throughput, iobroker against Linux's own
 #                     iommufd and VFIO, in two guests booted one after the
 #                     other; BENCH picks parts (default: all)

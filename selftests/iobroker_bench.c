@@ -23,6 +23,11 @@
  * (IOAS_COPY from a mapping of it against MAP_DMA of registered memory,
  * and back).
  *
+ * VFIO's sPAPR TCE v2 container, one client for both: the same VFIO calls
+ * on the same edu, sizes and windows, served by iobroker's VFIO backend in
+ * the iobroker guest and by vfio_iommu_spapr_tce in the reference guest;
+ * the pairs above, and QEMU's pattern of one IO page per MAP_DMA.
+ *
  * Access objects: through the test module's access operations, which both
  * kernels serve alike, pins and unpins of an IOAS range with nothing else
  * pinned (ACCESS_PAGES, DESTROY_ACCESS_PAGES) and copies out of and into
@@ -30,8 +35,8 @@
  * slow path, through the pages; sizes up to the test module's 16 MiB.
  *
  * Usage: iobroker_bench WHO [PART...], WHO "iobroker" or "upstream", PART
- * any of "pin", "map" (with the kernel memory a mapping costs), "tce" and
- * "access"; all of them by default.
+ * any of "pin", "map" (with the kernel memory a mapping costs), "tce",
+ * "vfio" and "access"; all of them by default.
  *
  * Output lines, for the host to merge:
  *   B map|unmap <tables> <mem> <bytes> <usec per call> <GB/s>
@@ -40,6 +45,8 @@
  *   B sparse <KiB for one page pinned in a 64 GiB mapping>
  *   B pin|unpin - <mem> <bytes> <usec per call> <GB/s>
  *   B tce pinmap|unmapunpin|map|unmap <window> <bytes> <usec> <GB/s>
+ *   B vfio pinmap|unmapunpin|map|unmap|map1|unmap1 <window> <bytes> <usec>
+ *	<GB/s>
  *   B access pin|unpin|read|write|sread|swrite <mem> <bytes> <usec> <GB/s>
  *   B listen none|monitor <bytes> <usec per map+unmap> <GB/s>
  *   B skip <what> <why>
@@ -590,13 +597,16 @@ static const struct tce_way vfio_way = {
 	.teardown = vfio_tce_teardown,
 };
 
+/* "tce", or "vfio" while the same VFIO client runs in both guests. */
+static const char *tce_tag = "tce";
+
 static void report_tce(const char *what, const char *win, unsigned long size,
 		       double ns, unsigned long calls)
 {
 	double per = ns / calls;
 
-	printf("B tce %s %s %lu %.1f %.3f\n", what, win, size, per / 1e3,
-	       size / per);
+	printf("B %s %s %s %lu %.1f %.3f\n", tce_tag, what, win, size,
+	       per / 1e3, size / per);
 }
 
 /*
@@ -630,8 +640,8 @@ static int tce_sizes(int (*map)(char *, __u64, unsigned long),
 				break;
 		}
 		if (rc) {
-			printf("B skip tce-%s-%s-%lu %s\n", map_name, win, size,
-			       strerror(rc));
+			printf("B skip %s-%s-%s-%lu %s\n", tce_tag, map_name,
+			       win, size, strerror(rc));
 			break;
 		}
 		report_tce(map_name, win, size, map_ns, calls);
@@ -640,10 +650,46 @@ static int tce_sizes(int (*map)(char *, __u64, unsigned long),
 	return rc;
 }
 
+/* The IO pages one call maps in QEMU's pattern, and how many calls. */
+#define PAGES_CALLS 256
+
+/*
+ * QEMU's pattern: a guest writes its TCEs one at a time, and QEMU turns
+ * each into a MAP_DMA (or UNMAP_DMA) of one IO page, here at consecutive
+ * IOVAs from registered memory. Reported per call, as size @page.
+ */
+static int tce_pages(const struct tce_way *way, const char *win, char *buf,
+		     __u64 base, unsigned long page)
+{
+	double map_ns = 0, unmap_ns = 0, t;
+	unsigned long i, calls = 0;
+	int rc = 0;
+
+	while (!rc && (calls < PAGES_CALLS * MIN_CALLS ||
+		       (map_ns + unmap_ns < CASE_NSEC && calls < 100000))) {
+		t = now_ns();
+		for (i = 0; i < PAGES_CALLS && !rc; i++)
+			rc = way->map(buf + i * page, base + i * page, page);
+		map_ns += now_ns() - t;
+		t = now_ns();
+		for (i = 0; i < PAGES_CALLS && !rc; i++)
+			rc = way->unmap(buf + i * page, base + i * page, page);
+		unmap_ns += now_ns() - t;
+		calls += PAGES_CALLS;
+	}
+	if (rc) {
+		printf("B skip %s-pages-%s %s\n", tce_tag, win, strerror(rc));
+		return rc;
+	}
+	report_tce("map1", win, page, map_ns, calls);
+	report_tce("unmap1", win, page, unmap_ns, calls);
+	return 0;
+}
+
 /*
  * Each window, each kind of memory: first memory nothing has pinned
  * (pin and map, unmap and unpin), then memory pinned once up front (map,
- * unmap).
+ * unmap), then, for the VFIO client, QEMU's one IO page per call.
  */
 static void bench_tce(bool vfio)
 {
@@ -678,6 +724,9 @@ static void bench_tce(bool vfio)
 			if (!rc)
 				rc = tce_sizes(way->map, way->unmap, "map",
 					       "unmap", win, buf, base);
+			if (!rc && vfio)
+				rc = tce_pages(way, win, buf, base,
+					       ddw ? 64 << 10 : 4 << 10);
 			if (rc)
 				printf("B skip tce-%s %s\n", win,
 				       strerror(rc));
@@ -936,5 +985,13 @@ int main(int argc, char **argv)
 		bench_sparse();
 	if (wanted(argc, argv, "tce"))
 		bench_tce(strcmp(who, "iobroker"));
+	/*
+	 * The same VFIO client in both guests: iobroker's VFIO backend in
+	 * one, vfio_iommu_spapr_tce in the other.
+	 */
+	if (wanted(argc, argv, "vfio")) {
+		tce_tag = "vfio";
+		bench_tce(true);
+	}
 	return 0;
 }
