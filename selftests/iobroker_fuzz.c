@@ -2363,7 +2363,7 @@ static void op_netlink(struct fuzz *f, struct call *c)
 
 /* --- VFIO's sPAPR TCE v2 container, served by iobroker ------------------------ */
 
-#define SPAPR_DDW (1ULL << 59)
+#define SPAPR_DDW ((__u64)1 << 59)
 
 static const int e_spapr_open[] = { EBUSY, ENODEV, EINVAL, EPERM, 0 };
 
