@@ -132,11 +132,30 @@ static int iob_vfio_pt_set(void *drv, struct iob_pt *pt)
 }
 
 #ifdef CONFIG_EEH
-/* VFIO_EEH_PE_OP on one group, with vfio_iommu_spapr_tce's checks. */
+/* The EEH option each of VFIO's option operations sets. */
+static const int iob_vfio_eeh_option[] = {
+	[VFIO_EEH_PE_DISABLE] = EEH_OPT_DISABLE,
+	[VFIO_EEH_PE_ENABLE] = EEH_OPT_ENABLE,
+	[VFIO_EEH_PE_UNFREEZE_IO] = EEH_OPT_THAW_MMIO,
+	[VFIO_EEH_PE_UNFREEZE_DMA] = EEH_OPT_THAW_DMA,
+};
+
+/* The reset each of VFIO's reset operations asks for. */
+static const int iob_vfio_eeh_reset[] = {
+	[VFIO_EEH_PE_RESET_DEACTIVATE] = EEH_RESET_DEACTIVATE,
+	[VFIO_EEH_PE_RESET_HOT] = EEH_RESET_HOT,
+	[VFIO_EEH_PE_RESET_FUNDAMENTAL] = EEH_RESET_FUNDAMENTAL,
+};
+
+/*
+ * VFIO_EEH_PE_OP on one group, checked as vfio_iommu_spapr_tce checks it:
+ * no PE is ENODEV, then a short argsz or any flag EINVAL, and an unknown
+ * operation EINVAL; error injection needs its longer structure.
+ */
 static long iob_vfio_eeh_group(struct iommu_group *grp, unsigned long arg)
 {
-	struct vfio_eeh_pe_op op;
 	size_t minsz = offsetofend(struct vfio_eeh_pe_op, op);
+	struct vfio_eeh_pe_op op;
 	struct eeh_pe *pe;
 
 	pe = eeh_iommu_group_to_pe(grp);
@@ -146,36 +165,24 @@ static long iob_vfio_eeh_group(struct iommu_group *grp, unsigned long arg)
 		return -EFAULT;
 	if (op.argsz < minsz || op.flags)
 		return -EINVAL;
-	switch (op.op) {
-	case VFIO_EEH_PE_DISABLE:
-		return eeh_pe_set_option(pe, EEH_OPT_DISABLE);
-	case VFIO_EEH_PE_ENABLE:
-		return eeh_pe_set_option(pe, EEH_OPT_ENABLE);
-	case VFIO_EEH_PE_UNFREEZE_IO:
-		return eeh_pe_set_option(pe, EEH_OPT_THAW_MMIO);
-	case VFIO_EEH_PE_UNFREEZE_DMA:
-		return eeh_pe_set_option(pe, EEH_OPT_THAW_DMA);
-	case VFIO_EEH_PE_GET_STATE:
+	if (op.op <= VFIO_EEH_PE_UNFREEZE_DMA)
+		return eeh_pe_set_option(pe, iob_vfio_eeh_option[op.op]);
+	if (op.op >= VFIO_EEH_PE_RESET_DEACTIVATE &&
+	    op.op <= VFIO_EEH_PE_RESET_FUNDAMENTAL)
+		return eeh_pe_reset(pe, iob_vfio_eeh_reset[op.op], true);
+	if (op.op == VFIO_EEH_PE_GET_STATE)
 		return eeh_pe_get_state(pe);
-	case VFIO_EEH_PE_RESET_DEACTIVATE:
-		return eeh_pe_reset(pe, EEH_RESET_DEACTIVATE, true);
-	case VFIO_EEH_PE_RESET_HOT:
-		return eeh_pe_reset(pe, EEH_RESET_HOT, true);
-	case VFIO_EEH_PE_RESET_FUNDAMENTAL:
-		return eeh_pe_reset(pe, EEH_RESET_FUNDAMENTAL, true);
-	case VFIO_EEH_PE_CONFIGURE:
+	if (op.op == VFIO_EEH_PE_CONFIGURE)
 		return eeh_pe_configure(pe);
-	case VFIO_EEH_PE_INJECT_ERR:
-		minsz = offsetofend(struct vfio_eeh_pe_op, err.mask);
-		if (op.argsz < minsz)
-			return -EINVAL;
-		if (copy_from_user(&op, (void __user *)arg, minsz))
-			return -EFAULT;
-		return eeh_pe_inject_err(pe, op.err.type, op.err.func,
-					 op.err.addr, op.err.mask);
-	default:
+	if (op.op != VFIO_EEH_PE_INJECT_ERR)
 		return -EINVAL;
-	}
+	minsz = offsetofend(struct vfio_eeh_pe_op, err.mask);
+	if (op.argsz < minsz)
+		return -EINVAL;
+	if (copy_from_user(&op, (void __user *)arg, minsz))
+		return -EFAULT;
+	return eeh_pe_inject_err(pe, op.err.type, op.err.func, op.err.addr,
+				 op.err.mask);
 }
 
 static bool iob_vfio_eeh_enabled(void)
