@@ -122,14 +122,22 @@ static const struct file_operations iob_pci_fops = {
 
 /* --- debugfs: what the hypervisor holds ------------------------------------------ */
 
-static int iob_pci_tces_show(struct seq_file *m, void *unused)
+/**
+ * iob_tces_show() - one line per window the hypervisor holds for a device
+ * @m: the debugfs file
+ * @dev: the device; every device of its group shares the windows
+ *
+ * Read back entry by entry (H_GET_TCE); for tests and debugging.
+ *
+ * Return: 0 or -ENODEV.
+ */
+int iob_tces_show(struct seq_file *m, struct device *dev)
 {
-	struct iob_pci *ipci = m->private;
 	struct tce_ps_window_scan win[TCE_MAX_WINDOWS];
 	unsigned int nwin, i;
 	int rc;
 
-	rc = tce_ps_scan(&ipci->pdev->dev, win, &nwin);
+	rc = tce_ps_scan(dev, win, &nwin);
 	if (rc)
 		return rc;
 	for (i = 0; i < nwin; i++)
@@ -137,6 +145,13 @@ static int iob_pci_tces_show(struct seq_file *m, void *unused)
 			   i, win[i].start, win[i].size, win[i].page_shift,
 			   win[i].live);
 	return 0;
+}
+
+static int iob_pci_tces_show(struct seq_file *m, void *unused)
+{
+	struct iob_pci *ipci = m->private;
+
+	return iob_tces_show(m, &ipci->pdev->dev);
 }
 DEFINE_SHOW_ATTRIBUTE(iob_pci_tces);
 

@@ -6,11 +6,14 @@
 #define IOBROKER_DEVICES_PCI_H
 
 struct dentry;
+struct device;
+struct seq_file;
 
 #ifdef CONFIG_PPC_PSERIES
 
 int iob_pci_init(struct dentry *debugfs);
 void iob_pci_exit(void);
+int iob_tces_show(struct seq_file *m, struct device *dev);
 
 #else
 

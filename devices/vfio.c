@@ -35,6 +35,7 @@
 #include "../iommufd/spapr.h"
 #include "../ppc_tce/pseries.h"
 #include "../ppc_tce/tce.h"
+#include "pci.h"
 #include "vfio.h"
 #include "vfio_ops.h"
 
@@ -233,23 +234,11 @@ static int iob_vfio_first_dev(struct device *dev, void *data)
 
 static int iob_vfio_tces_show(struct seq_file *m, void *unused)
 {
-	struct tce_ps_window_scan win[TCE_MAX_WINDOWS];
 	struct iommu_group *grp = m->private;
 	struct device *dev = NULL;
-	unsigned int nwin, i;
-	int rc;
 
 	iommu_group_for_each_dev(grp, &dev, iob_vfio_first_dev);
-	if (!dev)
-		return -ENODEV;
-	rc = tce_ps_scan(dev, win, &nwin);
-	if (rc)
-		return rc;
-	for (i = 0; i < nwin; i++)
-		seq_printf(m, "window %u start %#llx size %#llx page_shift %u live %llu\n",
-			   i, win[i].start, win[i].size, win[i].page_shift,
-			   win[i].live);
-	return 0;
+	return dev ? iob_tces_show(m, dev) : -ENODEV;
 }
 DEFINE_SHOW_ATTRIBUTE(iob_vfio_tces);
 
