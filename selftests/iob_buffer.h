@@ -76,4 +76,20 @@ static inline int buffer_unpinned(const void *buf, size_t len)
 	return rc;
 }
 
+/* What this process's status says about a Vm* counter, in pages. */
+static inline long vm_pages(const char *field)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)))
+			kb = strtol(line + strlen(field) + 1, NULL, 10);
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024 / (long)page_size;
+}
+
 #endif

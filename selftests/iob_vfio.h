@@ -232,20 +232,4 @@ static inline long long vfio_live_tces(int grp, unsigned int *nwin)
 	return live;
 }
 
-/* The process's locked_vm in pages of 1 KiB (VmLck), or -1. */
-static inline long vm_locked_kb(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 #endif

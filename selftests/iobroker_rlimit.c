@@ -20,22 +20,6 @@
 
 #include "iob_buffer.h"
 
-/* What this process's status says about a Vm* counter, in pages. */
-static long vm_pages(const char *field)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, strlen(field)))
-			kb = strtol(line + strlen(field) + 1, NULL, 10);
-	fclose(f);
-	return kb < 0 ? -1 : kb * 1024 / (long)page_size;
-}
-
 static __u64 user_locked(int fd)
 {
 	__u64 locked = UINT64_MAX;

@@ -67,7 +67,7 @@ FIXTURE_SETUP(spapr)
 	ASSERT_GE(edu_count, 3) TH_LOG("the rig gives three edu devices");
 	self->objects = iob_global_objects();
 	self->pinned = module_pinned_pages();
-	self->locked = vm_locked_kb();
+	self->locked = vm_pages("VmLck:");
 	self->container = open(VFIO_CONTAINER_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->container);
 	ASSERT_EQ(VFIO_API_VERSION,
@@ -101,7 +101,7 @@ FIXTURE_TEARDOWN(spapr)
 	/* Nothing left: no TCE, no pin, no charge, no object. */
 	EXPECT_EQ(0, iob_hw_tces());
 	EXPECT_EQ(self->pinned, module_pinned_pages());
-	EXPECT_EQ(self->locked, vm_locked_kb());
+	EXPECT_EQ(self->locked, vm_pages("VmLck:"));
 	EXPECT_EQ(self->objects, iob_global_objects());
 	munmap(self->buf, BUF_LEN);
 	vfio_release_dev(edu_names[2]);
@@ -484,26 +484,26 @@ TEST_F(spapr, charged_once)
 
 		if (drop_ipc_lock() || setrlimit(RLIMIT_MEMLOCK, &lim))
 			_exit(10);
-		before = vm_locked_kb();
+		before = vm_pages("VmLck:");
 		if (spapr_register(self->container, self->buf, 4 * SZ_64K) ||
-		    vm_locked_kb() != before + 256)
+		    vm_pages("VmLck:") != before + 4)
 			_exit(11);
 		for (i = 0; i < 4; i++)
 			if (spapr_map(self->container, self->buf, i << 20,
 				      4 * SZ_64K, SPAPR_RW))
 				_exit(12);
-		if (vm_locked_kb() != before + 256 ||
+		if (vm_pages("VmLck:") != before + 4 ||
 		    vfio_live_tces(self->grp_id, NULL) != 256)
 			_exit(13);
 		/* Over the limit: VFIO's errno, and nothing kept. */
 		if (spapr_register(self->container, self->buf + 4 * SZ_64K,
 				   SZ_64K) != ENOMEM ||
-		    vm_locked_kb() != before + 256)
+		    vm_pages("VmLck:") != before + 4)
 			_exit(14);
 		if (spapr_unmap(self->container, 0, 4 << 20, 0) ||
 		    spapr_unregister(self->container, self->buf,
 				     4 * SZ_64K) ||
-		    vm_locked_kb() != before)
+		    vm_pages("VmLck:") != before)
 			_exit(15);
 		_exit(0);
 	}
@@ -628,14 +628,14 @@ static void closed_clean(struct __test_metadata *_metadata, int order)
 		int c, g;
 
 		ASSERT_EQ(0, drop_ipc_lock());
-		locked = vm_locked_kb();
+		locked = vm_pages("VmLck:");
 		populate(_metadata, &c, &g, &e, b);
-		ASSERT_EQ(locked + 256, vm_locked_kb());
+		ASSERT_EQ(locked + 4, vm_pages("VmLck:"));
 		if (order < 2) {
 			edu_close(&e);
 			close(order ? g : c);
 			close(order ? c : g);
-			ASSERT_EQ(locked, vm_locked_kb());
+			ASSERT_EQ(locked, vm_pages("VmLck:"));
 			ASSERT_EQ(0, iob_hw_tces());
 		}
 		_exit(_metadata->exit_code);

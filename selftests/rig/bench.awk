@@ -39,6 +39,29 @@ function median(v, c, out, s, key,    n, i, j, t, a) {
 	out[s, key] = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
 
+# One line per op in @ops (1..@nops, names in @names) and key in @ord
+# (0..@n-1): iobroker's figures, the reference's, and the ratio.
+function side_by_side(ord, n, ops, nops, names, us, gb, w,    t, i, k, line) {
+	for (t = 1; t <= nops; t++) {
+		for (i = 0; i < n; i++) {
+			split(ord[i], k, " ")
+			if (k[1] != ops[t])
+				continue
+			line = sprintf("%-" w "s %-15s %6s | ", names[k[1]], k[2], human(k[3]))
+			if ((1, ord[i]) in gb)
+				line = line sprintf("%10.1f %10.3f | ", us[1, ord[i]], gb[1, ord[i]])
+			else
+				line = line sprintf("%10s %10s | ", "n/a", "n/a")
+			if ((2, ord[i]) in gb && gb[2, ord[i]] > 0 && (1, ord[i]) in gb)
+				line = line sprintf("%10.1f %10.3f | %7.1f", us[2, ord[i]], gb[2, ord[i]],
+						    gb[1, ord[i]] / gb[2, ord[i]])
+			else
+				line = line sprintf("%10s %10s | %7s", "n/a", "n/a", "-")
+			print line
+		}
+	}
+}
+
 /^B (map|unmap|pin|unpin|copy|uncopy) / {
 	key = $2 " " $3 " " $4 " " $5
 	sample(s_usec, c_usec, key, $6)
@@ -205,24 +228,7 @@ END {
 	tname["unmapunpin"] = "unmap+unpin"
 	tname["map"] = "map pinned"
 	tname["unmap"] = "unmap"
-	for (t = 1; t <= 4; t++) {
-		for (i = 0; i < tn; i++) {
-			split(torder[i], k, " ")
-			if (k[1] != tops[t])
-				continue
-			line = sprintf("%-11s %-15s %6s | ", tname[k[1]], k[2], human(k[3]))
-			if ((1, torder[i]) in tgbs)
-				line = line sprintf("%10.1f %10.3f | ", tusec[1, torder[i]], tgbs[1, torder[i]])
-			else
-				line = line sprintf("%10s %10s | ", "n/a", "n/a")
-			if ((2, torder[i]) in tgbs && tgbs[2, torder[i]] > 0 && (1, torder[i]) in tgbs)
-				line = line sprintf("%10.1f %10.3f | %7.1f", tusec[2, torder[i]], tgbs[2, torder[i]],
-						    tgbs[1, torder[i]] / tgbs[2, torder[i]])
-			else
-				line = line sprintf("%10s %10s | %7s", "n/a", "n/a", "-")
-			print line
-		}
-	}
+	side_by_side(torder, tn, tops, 4, tname, tusec, tgbs, 11)
 	if (vn) {
 		printf "\nVFIO's sPAPR TCE v2 container, one unmodified VFIO client (vfio-pci, /dev/vfio/vfio): iobroker's VFIO\n"
 		printf "backend in the iobroker guest vs vfio_iommu_spapr_tce in the reference guest; same edu, buffer, sizes and\n"
@@ -238,24 +244,7 @@ END {
 		vname["unmap"] = "unmap"
 		vname["map1"] = "map 1 page"
 		vname["unmap1"] = "unmap 1 page"
-		for (t = 1; t <= 6; t++) {
-			for (i = 0; i < vn; i++) {
-				split(vorder[i], k, " ")
-				if (k[1] != vops[t])
-					continue
-				line = sprintf("%-14s %-15s %6s | ", vname[k[1]], k[2], human(k[3]))
-				if ((1, vorder[i]) in vgbs)
-					line = line sprintf("%10.1f %10.3f | ", vusec[1, vorder[i]], vgbs[1, vorder[i]])
-				else
-					line = line sprintf("%10s %10s | ", "n/a", "n/a")
-				if ((2, vorder[i]) in vgbs && vgbs[2, vorder[i]] > 0 && (1, vorder[i]) in vgbs)
-					line = line sprintf("%10.1f %10.3f | %7.1f", vusec[2, vorder[i]], vgbs[2, vorder[i]],
-							    vgbs[1, vorder[i]] / vgbs[2, vorder[i]])
-				else
-					line = line sprintf("%10s %10s | %7s", "n/a", "n/a", "-")
-				print line
-			}
-		}
+		side_by_side(vorder, vn, vops, 6, vname, vusec, vgbs, 14)
 	}
 	printf "\nAccess objects: the test module's ACCESS_PAGES + DESTROY_ACCESS_PAGES (pin, unpin) and ACCESS_RW of an\n"
 	printf "IOAS range with no page table, iobroker vs Linux 6.12 iommufd. read/write: the fast path, in the owner's\n"
