@@ -104,10 +104,11 @@ static struct iob_pt *iob_vfio_pt_alloc(void *drv,
 	return g ? tce_ps_pt_alloc(g->tdev, req) : ERR_PTR(-ENXIO);
 }
 
-/* Every group to @pt; on error the ones moved go back to @old. */
-static int iob_vfio_pt_set_all(struct iob_vfio_container *c,
-			       struct iob_pt *pt, struct iob_pt *old)
+/* Every group to @pt; on error the ones moved go back to the old one. */
+static int iob_vfio_pt_set(void *drv, struct iob_pt *pt)
 {
+	struct iob_vfio_container *c = drv;
+	struct iob_pt *old = iob_spapr_pt(c->sp);
 	struct iob_vfio_group *g;
 	int rc = 0;
 
@@ -123,13 +124,6 @@ static int iob_vfio_pt_set_all(struct iob_vfio_container *c,
 			pr_warn("group %d: DMA blocked: its old windows could not be made again\n",
 				iommu_group_id(g->grp));
 	return rc;
-}
-
-static int iob_vfio_pt_set(void *drv, struct iob_pt *pt)
-{
-	struct iob_vfio_container *c = drv;
-
-	return iob_vfio_pt_set_all(c, pt, iob_spapr_pt(c->sp));
 }
 
 #ifdef CONFIG_EEH

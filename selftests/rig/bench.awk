@@ -39,9 +39,11 @@ function median(v, c, out, s, key,    n, i, j, t, a) {
 	out[s, key] = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
 
-# One line per op in @ops (1..@nops, names in @names) and key in @ord
-# (0..@n-1): iobroker's figures, the reference's, and the ratio.
+# A header, then one line per op in @ops (1..@nops, names in @names) and
+# key in @ord (0..@n-1): iobroker's figures, the reference's, the ratio.
 function side_by_side(ord, n, ops, nops, names, us, gb, w,    t, i, k, line) {
+	printf "%-" w "s %-15s %6s | %10s %10s | %10s %10s | %7s\n", "op", "window", "size",
+	       "iob us", "iob GB/s", "vfio us", "vfio GB/s", "ratio"
 	for (t = 1; t <= nops; t++) {
 		for (i = 0; i < n; i++) {
 			split(ord[i], k, " ")
@@ -221,8 +223,6 @@ END {
 	printf "UNREGISTER_MEMORY. Memory pinned once up front: IOAS_COPY from a mapping of the buffer vs MAP_DMA of\n"
 	printf "registered memory, IOAS_UNMAP vs UNMAP_DMA. Ratios are iobroker's throughput over VFIO's.\n"
 	printf "(window: which window and its TCE size, then the memory: small 64 KiB pages or huge 2 MiB hugetlb pages)\n"
-	printf "%-11s %-15s %6s | %10s %10s | %10s %10s | %7s\n", "op", "window", "size",
-	       "iob us", "iob GB/s", "vfio us", "vfio GB/s", "ratio"
 	split("pinmap unmapunpin map unmap", tops, " ")
 	tname["pinmap"] = "pin+map"
 	tname["unmapunpin"] = "unmap+unpin"
@@ -235,8 +235,6 @@ END {
 		printf "windows. pin+map: REGISTER_MEMORY + MAP_DMA, unmap+unpin: UNMAP_DMA + UNREGISTER_MEMORY, map/unmap: of\n"
 		printf "registered memory, whole ranges in one call (DPDK's pattern); map 1 page/unmap 1 page: one IO page per\n"
 		printf "call, 256 consecutive (QEMU's pattern; us per call). Ratios are iobroker's throughput over VFIO's.\n"
-		printf "%-14s %-15s %6s | %10s %10s | %10s %10s | %7s\n", "op", "window", "size",
-		       "iob us", "iob GB/s", "vfio us", "vfio GB/s", "ratio"
 		split("pinmap unmapunpin map unmap map1 unmap1", vops, " ")
 		vname["pinmap"] = "pin+map"
 		vname["unmapunpin"] = "unmap+unpin"
