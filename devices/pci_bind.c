@@ -191,7 +191,7 @@ long iob_pci_attach(struct iob_pci *ipci, struct file *file,
 	if (ipci->bound != file)
 		goto out_unlock;
 	/* Only calls made under ipci->lock attach or detach the device. */
-	replace = ipci->idev->hwpt;
+	replace = iob_device_attached(ipci->idev);
 	if (replace)
 		rc = iob_device_replace(ipci->idev, &attach.pt_id);
 	else

@@ -22,13 +22,14 @@
 #include "../common/export.h"
 #include "ioas.h"
 #include "ioctl.h"
+#include "vfio_compat.h"
 
 static void iob_device_destroy(struct iob_object *obj)
 {
 	struct iob_device *idev = container_of(obj, struct iob_device, obj);
 
 	/* Unbind detached it; a user closing the file never gets here. */
-	WARN_ON_ONCE(idev->hwpt);
+	WARN_ON_ONCE(idev->hwpt || idev->container);
 	mutex_destroy(&idev->lock);
 }
 
@@ -191,18 +192,30 @@ static struct iob_hwpt *iob_device_switch(struct iob_device *idev, u32 pt_id,
  * @idev: the device
  * @pt_id: in: an IOAS or HWPT ID; out: the HWPT the device now uses
  *
+ * Attaching to the IOAS of the file's sPAPR container (VFIO_SET_IOMMU)
+ * joins the container instead; @pt_id is then left as it is.
+ *
  * Return: 0; -EINVAL if the device is attached already, @pt_id is neither
  * an IOAS nor a HWPT, or the device cannot use the HWPT; -ENOENT if
- * @pt_id names nothing; or what making an automatic HWPT gives.
+ * @pt_id names nothing; or what making an automatic HWPT or joining the
+ * container gives.
  */
 int iob_device_attach(struct iob_device *idev, u32 *pt_id)
 {
+	struct iob_vfio_spapr *c;
 	struct iob_hwpt *hwpt;
 	int rc = 0;
 
 	mutex_lock(&idev->lock);
-	if (idev->hwpt) {
+	if (idev->hwpt || idev->container) {
 		rc = -EINVAL;
+		goto out_unlock;
+	}
+	c = iob_vfio_container_of(idev->ctx, *pt_id);
+	if (c) {
+		rc = iob_vfio_join(c, idev);
+		if (!rc)
+			iob_device_event(idev, IOB_EV_DEV_ATTACH, NULL, NULL);
 		goto out_unlock;
 	}
 	hwpt = iob_device_switch(idev, *pt_id, NULL);
@@ -225,7 +238,9 @@ EXPORT_SYMBOL_IOB_TEST(iob_device_attach);
  * @pt_id: in: an IOAS or HWPT ID; out: the HWPT the device now uses
  *
  * The device switches without passing through a blocked state. The old
- * HWPT, if automatic and left without devices, goes away.
+ * HWPT, if automatic and left without devices, goes away. A device moves
+ * into or out of the file's sPAPR container the same way, into a
+ * container without a window blocked.
  *
  * Return: 0, -EINVAL if the device is not attached, or as for
  * iob_device_attach().
@@ -233,15 +248,36 @@ EXPORT_SYMBOL_IOB_TEST(iob_device_attach);
 int iob_device_replace(struct iob_device *idev, u32 *pt_id)
 {
 	struct iob_hwpt *old, *hwpt;
+	struct iob_vfio_spapr *c;
 	int rc = 0;
 
 	mutex_lock(&idev->lock);
 	old = idev->hwpt;
-	if (!old) {
+	if (!old && !idev->container) {
 		rc = -EINVAL;
 		goto out_unlock;
 	}
+	c = iob_vfio_container_of(idev->ctx, *pt_id);
+	if (c) {
+		if (c == idev->container)
+			goto out_unlock;
+		rc = iob_vfio_join(c, idev);
+		if (rc)
+			goto out_unlock;
+		idev->hwpt = NULL;
+		iob_device_event(idev, IOB_EV_DEV_REPLACE, NULL, old);
+		iob_hwpt_put_user(idev->ctx, old);
+		goto out_unlock;
+	}
+	/* Out of the container: it must not move the device meanwhile. */
+	c = idev->container;
+	if (c)
+		iob_vfio_lock(c);
 	hwpt = iob_device_switch(idev, *pt_id, old);
+	if (!IS_ERR(hwpt) && c)
+		iob_vfio_leave_locked(idev);
+	if (c)
+		iob_vfio_unlock(c);
 	if (IS_ERR(hwpt)) {
 		rc = PTR_ERR(hwpt);
 		goto out_unlock;
@@ -250,7 +286,8 @@ int iob_device_replace(struct iob_device *idev, u32 *pt_id)
 	if (hwpt != old) {
 		idev->hwpt = hwpt;
 		iob_device_event(idev, IOB_EV_DEV_REPLACE, hwpt, old);
-		iob_hwpt_put_user(idev->ctx, old);
+		if (old)
+			iob_hwpt_put_user(idev->ctx, old);
 	}
 out_unlock:
 	mutex_unlock(&idev->lock);
@@ -263,6 +300,11 @@ static void __iob_device_detach(struct iob_device *idev)
 	struct iob_hwpt *hwpt = idev->hwpt;
 
 	lockdep_assert_held(&idev->lock);
+	if (idev->container) {
+		iob_vfio_leave(idev);
+		iob_device_event(idev, IOB_EV_DEV_DETACH, NULL, NULL);
+		return;
+	}
 	if (!hwpt)
 		return;
 	WARN_ON_ONCE(idev->ops->set_pt(idev, NULL));

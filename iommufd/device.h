@@ -15,6 +15,7 @@
 
 struct iob_device;
 struct iob_ioas;
+struct iob_vfio_spapr;
 struct iob_pt;
 
 /**
@@ -57,17 +58,24 @@ struct iob_hwpt;
  * @ctx: the file it is bound to
  * @ops: its driver
  * @priv: the driver's data
- * @lock: protects @hwpt and serialises attach, replace and detach
+ * @lock: protects @hwpt and @container, and serialises attach, replace
+ *	and detach
  * @hwpt: the HWPT the device translates through, or NULL; the device
  *	holds a long-term reference on it
+ * @container: the file's sPAPR container the device is in, attached to its
+ *	IOAS after VFIO_SET_IOMMU(VFIO_SPAPR_TCE_v2_IOMMU), or NULL; it then
+ *	translates through the container's page table and @hwpt is NULL
+ * @container_item: in the container's list of devices, under its lock
  */
 struct iob_device {
 	struct iob_object obj;
 	struct iob_ctx *ctx;
 	const struct iob_device_ops *ops;
 	void *priv;
-	struct mutex lock;	/* protects hwpt */
+	struct mutex lock;	/* protects hwpt, container */
 	struct iob_hwpt *hwpt;
+	struct iob_vfio_spapr *container;
+	struct list_head container_item;
 };
 
 /**
@@ -90,6 +98,17 @@ struct iob_hwpt {
 	struct iob_ctx *ctx;
 	bool automatic;
 };
+
+/**
+ * iob_device_attached() - whether a device is attached
+ * @idev: the device, its attach and detach calls serialised by the caller
+ *
+ * Return: true if it uses a HWPT or is in a sPAPR container.
+ */
+static inline bool iob_device_attached(struct iob_device *idev)
+{
+	return idev->hwpt || idev->container;
+}
 
 struct iob_device *iob_device_bind(struct iob_ctx *ctx,
 				   const struct iob_device_ops *ops,

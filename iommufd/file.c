@@ -17,6 +17,7 @@
 #include "file.h"
 #include "ioctl.h"
 #include "object.h"
+#include "vfio_compat.h"
 
 static int iob_fops_open(struct inode *inode, struct file *file)
 {
@@ -32,6 +33,8 @@ static int iob_fops_open(struct inode *inode, struct file *file)
 
 static int iob_fops_release(struct inode *inode, struct file *file)
 {
+	/* No device is bound any more: each held the file. */
+	iob_vfio_ctx_release(file->private_data);
 	iob_ctx_destroy(file->private_data);
 	return 0;
 }

@@ -40,6 +40,7 @@
 #include "ioas.h"
 #include "netlink.h"
 #include "object.h"
+#include "vfio_compat.h"
 
 /* The store's type numbers are the uapi's. */
 static_assert((int)IOB_OBJ_ACCESS == (int)IOBROKER_OBJ_TYPE_ACCESS);
@@ -163,12 +164,16 @@ static int iob_nl_fill_device(struct sk_buff *skb, struct iob_object *obj)
 {
 	struct iob_device *idev = container_of(obj, struct iob_device, obj);
 	const char *name = iob_device_name(idev);
-	u32 hwpt;
+	u32 hwpt, ioas = 0;
 
 	mutex_lock(&idev->lock);
 	hwpt = idev->hwpt ? idev->hwpt->obj.id : 0;
+	/* In a sPAPR container: the container's IOAS, for want of a HWPT. */
+	if (idev->container)
+		ioas = iob_vfio_container_id(idev->container);
 	mutex_unlock(&idev->lock);
 	if ((hwpt && nla_put_u32(skb, IOBROKER_A_OBJECT_HWPT, hwpt)) ||
+	    (ioas && nla_put_u32(skb, IOBROKER_A_OBJECT_IOAS, ioas)) ||
 	    (name && nla_put_string(skb, IOBROKER_A_OBJECT_DEV_NAME, name)))
 		return -EMSGSIZE;
 	return 0;

@@ -22,6 +22,7 @@
 #include "../iopt/usage.h"
 
 struct file;
+struct iob_vfio_spapr;
 struct module;
 
 enum iob_obj_type {
@@ -56,6 +57,9 @@ enum iob_account_mode {
  *	reader under xa_lock can take it short-term by trylock.
  * @vfio_type: the IOMMU type VFIO_SET_IOMMU chose, 0 before; it decides
  *	how VFIO's IOMMU ioctls are decoded. READ_ONCE()/WRITE_ONCE().
+ * @vfio_spapr: the sPAPR TCE v2 container VFIO_SET_IOMMU made, or NULL.
+ *	Set once (cmpxchg), read with READ_ONCE(), freed only as the file
+ *	is released, which no device bound to the file outlives.
  * @nl_id: the file's number in reports and events (the netlink family),
  *	unique among open files and not soon reused; fixed
  * @owner_pid: thread group that opened the file, in the initial PID
@@ -69,6 +73,7 @@ struct iob_ctx {
 	struct file *file;
 	struct iob_object *vfio_ioas;
 	unsigned int vfio_type;
+	struct iob_vfio_spapr *vfio_spapr;
 	u32 nl_id;
 	pid_t owner_pid;
 	kuid_t owner_uid;

@@ -73,6 +73,8 @@ struct iob_spapr_region {
  * struct iob_spapr - a container
  * @ops: the platform side, from the owner of the groups
  * @drv: its argument
+ * @own_ctx: @ctx was made for the container and goes with it; else it is
+ *	a /dev/iommu file's, and the container holds @ioas long-term
  * @lock: serialises everything below
  * @mm: the process the container is bound to, grabbed; NULL before
  * @ctx: the context the container's objects live in
@@ -91,6 +93,7 @@ struct iob_spapr_region {
 struct iob_spapr {
 	const struct iob_spapr_ops *ops;
 	void *drv;
+	bool own_ctx;
 	struct mutex lock;	/* everything below */
 	struct mm_struct *mm;
 	struct iob_ctx *ctx;
@@ -119,10 +122,30 @@ long iob_spapr_check_extension(unsigned long type)
 	return type == VFIO_SPAPR_TCE_v2_IOMMU;
 }
 
+static struct iob_spapr *iob_spapr_alloc(const struct iob_spapr_ops *ops,
+					 void *drv, struct iob_ctx *ctx,
+					 struct iob_ioas *ioas)
+{
+	struct iob_spapr *sp;
+
+	sp = kzalloc(sizeof(*sp), GFP_KERNEL_ACCOUNT);
+	if (!sp)
+		return NULL;
+	sp->ops = ops;
+	sp->drv = drv;
+	sp->ctx = ctx;
+	sp->ioas = ioas;
+	mutex_init(&sp->lock);
+	sp->regions = RB_ROOT_CACHED;
+	return sp;
+}
+
 /**
- * iob_spapr_create() - a new, empty container
+ * iob_spapr_create() - a new, empty container with a context of its own
  * @ops: the platform side
  * @drv: passed to @ops
+ *
+ * Its pins are charged to the process, as VFIO charges them.
  *
  * Return: the container, or an ERR_PTR (-ENOMEM).
  */
@@ -130,31 +153,51 @@ struct iob_spapr *iob_spapr_create(const struct iob_spapr_ops *ops,
 				   void *drv)
 {
 	struct iob_spapr *sp;
-	int rc = -ENOMEM;
+	struct iob_ctx *ctx;
+	struct iob_ioas *ioas;
 
-	sp = kzalloc(sizeof(*sp), GFP_KERNEL_ACCOUNT);
+	ctx = iob_ctx_alloc();
+	if (!ctx)
+		return ERR_PTR(-ENOMEM);
+	ctx->account_mode = IOB_ACCOUNT_MM;
+	ioas = iob_ioas_create(ctx);
+	if (IS_ERR(ioas)) {
+		iob_ctx_destroy(ctx);
+		return ERR_CAST(ioas);
+	}
+	sp = iob_spapr_alloc(ops, drv, ctx, ioas);
+	if (!sp) {
+		iob_ctx_destroy(ctx);
+		return ERR_PTR(-ENOMEM);
+	}
+	sp->own_ctx = true;
+	return sp;
+}
+
+/**
+ * iob_spapr_create_on() - a new container on an IOAS of a /dev/iommu file
+ * @ops: the platform side
+ * @drv: passed to @ops
+ * @ctx: the file's context
+ * @ioas: an IOAS of @ctx, held short-term by the caller; the container holds it
+ *	long-term from here on, so it cannot be destroyed before the
+ *	container
+ *
+ * Pins are charged as the file's accounting mode says.
+ *
+ * Return: the container, or an ERR_PTR (-ENOMEM).
+ */
+struct iob_spapr *iob_spapr_create_on(const struct iob_spapr_ops *ops,
+				      void *drv, struct iob_ctx *ctx,
+				      struct iob_ioas *ioas)
+{
+	struct iob_spapr *sp;
+
+	sp = iob_spapr_alloc(ops, drv, ctx, ioas);
 	if (!sp)
 		return ERR_PTR(-ENOMEM);
-	sp->ctx = iob_ctx_alloc();
-	if (!sp->ctx)
-		goto err_free;
-	/* Pins are charged to the process, as VFIO charges them. */
-	sp->ctx->account_mode = IOB_ACCOUNT_MM;
-	sp->ioas = iob_ioas_create(sp->ctx);
-	if (IS_ERR(sp->ioas)) {
-		rc = PTR_ERR(sp->ioas);
-		iob_ctx_destroy(sp->ctx);
-		goto err_free;
-	}
-	sp->ops = ops;
-	sp->drv = drv;
-	mutex_init(&sp->lock);
-	sp->regions = RB_ROOT_CACHED;
+	iob_object_users_get(&ioas->obj);
 	return sp;
-
-err_free:
-	kfree(sp);
-	return ERR_PTR(rc);
 }
 
 static void iob_spapr_region_free(struct iob_spapr_region *r)
@@ -191,8 +234,14 @@ void iob_spapr_destroy(struct iob_spapr *sp)
 						   node));
 		cond_resched();
 	}
-	/* The IOAS goes with the context, and its maps' page references. */
-	iob_ctx_destroy(sp->ctx);
+	/*
+	 * An IOAS of its own goes with its context, and its maps' page
+	 * references; a file's IOAS is only let go of.
+	 */
+	if (sp->own_ctx)
+		iob_ctx_destroy(sp->ctx);
+	else
+		iob_object_users_put(&sp->ioas->obj);
 	if (sp->mm)
 		mmdrop(sp->mm);
 	mutex_destroy(&sp->lock);
@@ -589,7 +638,9 @@ static long iob_spapr_register(struct iob_spapr *sp, unsigned long arg)
 	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;
-	pages = iopt_pages_create(reg.vaddr, reg.size, true, true, NULL);
+	pages = iopt_pages_create(reg.vaddr, reg.size, true,
+				  READ_ONCE(sp->ctx->account_mode) ==
+				  IOB_ACCOUNT_MM, NULL);
 	if (IS_ERR(pages)) {
 		kfree(r);
 		return PTR_ERR(pages);

@@ -3,14 +3,17 @@
  * VFIO's sPAPR TCE v2 container, served from iobroker objects: the IOMMU
  * calls of VFIO_SPAPR_TCE_v2_IOMMU (memory registration, DMA windows,
  * maps and unmaps) with vfio_iommu_spapr_tce's rules, on one IOAS.
- * Whoever has the groups (devices/vfio.c, for VFIO's own containers)
- * hands down the platform's part through &struct iob_spapr_ops.
+ * Whoever has the groups hands down the platform's part through &struct
+ * iob_spapr_ops: devices/vfio.c for VFIO's own containers, and
+ * iommufd/vfio_compat.c for /dev/iommu, whose devices stand for groups.
  */
 #ifndef IOBROKER_SPAPR_H
 #define IOBROKER_SPAPR_H
 
 #include <linux/types.h>
 
+struct iob_ctx;
+struct iob_ioas;
 struct iob_pt;
 struct iob_spapr;
 struct iommu_hwpt_iob_tce;
@@ -55,6 +58,9 @@ struct iob_spapr_ops {
 
 struct iob_spapr *iob_spapr_create(const struct iob_spapr_ops *ops,
 				   void *drv);
+struct iob_spapr *iob_spapr_create_on(const struct iob_spapr_ops *ops,
+				      void *drv, struct iob_ctx *ctx,
+				      struct iob_ioas *ioas);
 void iob_spapr_destroy(struct iob_spapr *sp);
 long iob_spapr_ioctl(struct iob_spapr *sp, unsigned int cmd,
 		     unsigned long arg);

@@ -16,20 +16,33 @@
  * part of what one map made. As in Linux, choosing it turns large pages
  * off on the IOAS, and an unmap on an IOAS with large pages off first cuts
  * the mappings at both ends of its range, whichever type asked for it.
+ *
+ * VFIO_SPAPR_TCE_v2_IOMMU, which Linux's iommufd does not offer, makes the
+ * IOAS a container of the core's sPAPR kind (iommufd/spapr.c), the one
+ * VFIO's own containers get from devices/vfio.c: registered memory, DMA
+ * windows, and maps and unmaps with vfio_iommu_spapr_tce's rules. Its
+ * groups are the file's devices: one joins the container by attaching to
+ * its IOAS, and leaves by detaching or unbinding.
  */
 #include <linux/align.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/minmax.h>
+#include <linux/list.h>
+#include <linux/lockdep.h>
 #include <linux/overflow.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/vfio.h>
 
 #include "../ptdrv/ptdrv.h"
 #include "../uapi/iobroker/iommufd.h"
+#include "device.h"
 #include "ioas.h"
 #include "ioctl.h"
 #include "object.h"
+#include "spapr.h"
+#include "vfio_compat.h"
 
 /* The IOAS of the container calls, held short-term; -ENODEV if none. */
 static struct iob_ioas *iob_vfio_ioas_get(struct iob_ctx *ctx)
@@ -331,18 +344,320 @@ static const struct iob_vfio_iommu *iob_vfio_iommu_of(struct iob_ctx *ctx)
 	return NULL;
 }
 
+/* --- sPAPR TCE v2 ----------------------------------------------------- */
+
+/**
+ * struct iob_vfio_spapr - the sPAPR TCE v2 container of a /dev/iommu file
+ * @sp: the core's container, on the IOAS VFIO_SET_IOMMU found
+ * @ioas_id: that IOAS's ID: a device attaching to it joins the container
+ * @devs: the devices in it (&iob_device.container_item), under the
+ *	container's lock (iob_spapr_lock())
+ * @ndevs: how many
+ *
+ * Lock order: a device's lock, then the container's.
+ */
+struct iob_vfio_spapr {
+	struct iob_spapr *sp;
+	u32 ioas_id;
+	struct list_head devs;
+	unsigned int ndevs;
+};
+
+static struct iob_device *iob_vfio_spapr_first(struct iob_vfio_spapr *c)
+{
+	return list_first_entry_or_null(&c->devs, struct iob_device,
+					container_item);
+}
+
+/* What the device's IOMMU reports; EINVAL if it is not a TCE IOMMU. */
+static int iob_vfio_tce_info(struct iob_device *idev,
+			     struct iommu_hw_info_iob_tce *info)
+{
+	u32 type = IOMMU_HW_INFO_TYPE_NONE;
+	u8 pasid_log2 = 0;
+	int rc;
+
+	if (!idev->ops->hw_info)
+		return -EINVAL;
+	memset(info, 0, sizeof(*info));
+	rc = idev->ops->hw_info(idev, info, sizeof(*info), &type, &pasid_log2);
+	if (rc < 0)
+		return rc;
+	return type == IOMMU_HW_INFO_TYPE_IOB_TCE ? 0 : -EINVAL;
+}
+
+static int iob_vfio_spapr_caps(void *drv, struct iob_spapr_caps *caps)
+{
+	struct iob_device *idev = iob_vfio_spapr_first(drv);
+	struct iommu_hw_info_iob_tce info;
+
+	if (!idev || iob_vfio_tce_info(idev, &info))
+		return -ENXIO;
+	*caps = (struct iob_spapr_caps) {
+		.dma32_start = info.dma32_start,
+		.dma32_size = info.dma32_size,
+		.ddw_start = info.ddw_start,
+		.pgsizes = info.pgsizes,
+		.max_dynamic_windows = info.flags & IOMMU_HW_INFO_IOB_TCE_DDW ?
+				       info.max_windows : 0,
+		.max_levels = info.max_levels,
+	};
+	return 0;
+}
+
+static struct iob_pt *iob_vfio_spapr_pt_alloc(void *drv,
+					      const struct iommu_hwpt_iob_tce *req)
+{
+	struct iob_device *idev = iob_vfio_spapr_first(drv);
+
+	if (!idev)
+		return ERR_PTR(-ENXIO);
+	return idev->ops->pt_alloc(idev, IOMMU_HWPT_DATA_IOB_TCE, req,
+				   sizeof(*req));
+}
+
+/* Every device to @pt; on error the ones moved go back to the old one. */
+static int iob_vfio_spapr_pt_set(void *drv, struct iob_pt *pt)
+{
+	struct iob_vfio_spapr *c = drv;
+	struct iob_pt *old = iob_spapr_pt(c->sp);
+	struct iob_device *idev;
+	int rc = 0;
+
+	list_for_each_entry(idev, &c->devs, container_item) {
+		rc = idev->ops->set_pt(idev, pt);
+		if (rc)
+			break;
+	}
+	if (!rc)
+		return 0;
+	list_for_each_entry_continue_reverse(idev, &c->devs, container_item)
+		if (idev->ops->set_pt(idev, old))
+			/* Blocking cannot fail: the device is left safe. */
+			idev->ops->set_pt(idev, NULL);
+	return rc;
+}
+
+/* The devices of /dev/iommu have no EEH PE operations here. */
+static long iob_vfio_spapr_eeh(void *drv, unsigned long arg)
+{
+	return -ENODEV;
+}
+
+static const struct iob_spapr_ops iob_vfio_spapr_ops = {
+	.caps = iob_vfio_spapr_caps,
+	.pt_alloc = iob_vfio_spapr_pt_alloc,
+	.pt_set = iob_vfio_spapr_pt_set,
+	.eeh = iob_vfio_spapr_eeh,
+};
+
+/* The container, if VFIO_SET_IOMMU made one; stable until release. */
+static struct iob_vfio_spapr *iob_vfio_spapr_of(struct iob_ctx *ctx)
+{
+	/* Pairs with the cmpxchg() that published it. */
+	return smp_load_acquire(&ctx->vfio_spapr);
+}
+
+/* VFIO_SET_IOMMU(VFIO_SPAPR_TCE_v2_IOMMU) on the IOAS of the calls. */
+static long iob_vfio_spapr_set(struct iob_ctx *ctx)
+{
+	struct iob_vfio_spapr *c;
+	struct iob_ioas *ioas;
+	long rc;
+
+	/* One type for the life of a container, as in VFIO. */
+	if (iob_vfio_spapr_of(ctx))
+		return -EINVAL;
+	ioas = iob_vfio_ioas_get(ctx);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	/* The container's rules hold only for what it made itself. */
+	rc = -EBUSY;
+	if (!iopt_is_empty(&ioas->iopt))
+		goto out_put;
+	rc = -ENOMEM;
+	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+	if (!c)
+		goto out_put;
+	INIT_LIST_HEAD(&c->devs);
+	c->ioas_id = ioas->obj.id;
+	c->sp = iob_spapr_create_on(&iob_vfio_spapr_ops, c, ctx, ioas);
+	if (IS_ERR(c->sp)) {
+		rc = PTR_ERR(c->sp);
+		kfree(c);
+		goto out_put;
+	}
+	rc = 0;
+	if (cmpxchg_release(&ctx->vfio_spapr, NULL, c)) {
+		iob_spapr_destroy(c->sp);
+		kfree(c);
+		rc = -EINVAL;
+	} else {
+		WRITE_ONCE(ctx->vfio_type, VFIO_SPAPR_TCE_v2_IOMMU);
+	}
+out_put:
+	iob_ioas_put(ioas);
+	return rc;
+}
+
+/**
+ * iob_vfio_container_of() - the file's sPAPR container, if @id is its IOAS
+ * @ctx: the file's context
+ * @id: an object ID a device is to attach to
+ *
+ * Return: the container, valid while the file is; NULL if @id is not the
+ * IOAS of one.
+ */
+struct iob_vfio_spapr *iob_vfio_container_of(struct iob_ctx *ctx, u32 id)
+{
+	struct iob_vfio_spapr *c = iob_vfio_spapr_of(ctx);
+
+	return c && c->ioas_id == id ? c : NULL;
+}
+
+/**
+ * iob_vfio_container_id() - the ID a device in a container reports
+ * @c: the container
+ *
+ * Return: the ID of its IOAS.
+ */
+u32 iob_vfio_container_id(struct iob_vfio_spapr *c)
+{
+	return c->ioas_id;
+}
+
+/**
+ * iob_vfio_join() - a device joins a container, as a group joins VFIO's
+ * @c: the container
+ * @idev: the device, locked, in no container and not attached
+ *
+ * The device must have a TCE IOMMU with dynamic windows (EINVAL) of the
+ * same driver as the devices in already (EPERM); it then translates
+ * through the container's page table, or has its DMA blocked while there
+ * is no window.
+ *
+ * Return: 0 or a negative errno, with nothing changed.
+ */
+int iob_vfio_join(struct iob_vfio_spapr *c, struct iob_device *idev)
+{
+	struct iommu_hw_info_iob_tce info;
+	struct iob_device *first;
+	struct iob_pt *pt;
+	int rc;
+
+	lockdep_assert_held(&idev->lock);
+	iob_spapr_lock(c->sp);
+	rc = iob_vfio_tce_info(idev, &info);
+	if (rc)
+		goto out_unlock;
+	rc = -EINVAL;
+	if (!(info.flags & IOMMU_HW_INFO_IOB_TCE_DDW))
+		goto out_unlock;
+	first = iob_vfio_spapr_first(c);
+	rc = -EPERM;
+	if (first && first->ops != idev->ops)
+		goto out_unlock;
+	pt = iob_spapr_pt(c->sp);
+	rc = idev->ops->set_pt(idev, pt);
+	if (rc)
+		goto out_unlock;
+	list_add_tail(&idev->container_item, &c->devs);
+	iob_spapr_groups_changed(c->sp, ++c->ndevs);
+	idev->container = c;
+out_unlock:
+	iob_spapr_unlock(c->sp);
+	return rc;
+}
+
+/**
+ * iob_vfio_lock() - keep a container's devices where they are
+ * @c: the container
+ *
+ * Taken after the lock of a device; nothing else may be held.
+ */
+void iob_vfio_lock(struct iob_vfio_spapr *c)
+{
+	iob_spapr_lock(c->sp);
+}
+
+/**
+ * iob_vfio_unlock() - let go of iob_vfio_lock()
+ * @c: the container
+ */
+void iob_vfio_unlock(struct iob_vfio_spapr *c)
+{
+	iob_spapr_unlock(c->sp);
+}
+
+/**
+ * iob_vfio_leave_locked() - take a device out of its container's list
+ * @idev: the device, locked, in a container also locked, and moved to
+ *	another page table already
+ */
+void iob_vfio_leave_locked(struct iob_device *idev)
+{
+	struct iob_vfio_spapr *c = idev->container;
+
+	lockdep_assert_held(&idev->lock);
+	list_del(&idev->container_item);
+	iob_spapr_groups_changed(c->sp, --c->ndevs);
+	idev->container = NULL;
+}
+
+/**
+ * iob_vfio_leave() - a device leaves its container, its DMA blocked
+ * @idev: the device, locked, in a container
+ */
+void iob_vfio_leave(struct iob_device *idev)
+{
+	struct iob_vfio_spapr *c = idev->container;
+
+	lockdep_assert_held(&idev->lock);
+	iob_vfio_lock(c);
+	/* Blocking cannot fail. */
+	WARN_ON_ONCE(idev->ops->set_pt(idev, NULL));
+	iob_vfio_leave_locked(idev);
+	iob_vfio_unlock(c);
+}
+
+/**
+ * iob_vfio_ctx_release() - free the file's container, as the file goes
+ * @ctx: the context, with no device bound any more
+ *
+ * Its TCEs, windows and registered memory go; the IOAS goes with the
+ * file's other objects.
+ */
+void iob_vfio_ctx_release(struct iob_ctx *ctx)
+{
+	struct iob_vfio_spapr *c = ctx->vfio_spapr;
+
+	if (!c)
+		return;
+	iob_spapr_destroy(c->sp);
+	kfree(c);
+	ctx->vfio_spapr = NULL;
+}
+
 /* --- the container ioctls -------------------------------------------- */
 
-/* VFIO_CHECK_EXTENSION: the extension is the argument itself. */
+/*
+ * VFIO_CHECK_EXTENSION: the extension is the argument itself. Once the
+ * file is a sPAPR container, the answers are that type's, as a VFIO
+ * container asks its backend once it has one.
+ */
 static long iob_vfio_check_extension(struct iob_ctx *ctx, unsigned long ext)
 {
 	struct iob_ioas *ioas;
 
+	if (iob_vfio_spapr_of(ctx))
+		return iob_spapr_check_extension(ext);
 	switch (ext) {
 	case VFIO_TYPE1_IOMMU:
 	case VFIO_TYPE1v2_IOMMU:
 	case VFIO_UNMAP_ALL:
 		return 1;
+	case VFIO_SPAPR_TCE_v2_IOMMU:
+		return iob_spapr_check_extension(ext);
 	case VFIO_DMA_CC_IOMMU:
 		/* POWER's DMA is coherent with the CPU caches, always. */
 		ioas = iob_vfio_ioas_get(ctx);
@@ -361,7 +676,11 @@ static long iob_vfio_set_iommu(struct iob_ctx *ctx, unsigned long type)
 	struct iob_ioas *ioas;
 	int rc = 0;
 
+	if (type == VFIO_SPAPR_TCE_v2_IOMMU)
+		return iob_vfio_spapr_set(ctx);
 	if (type != VFIO_TYPE1v2_IOMMU && type != VFIO_TYPE1_IOMMU)
+		return -EINVAL;
+	if (iob_vfio_spapr_of(ctx))
 		return -EINVAL;
 	ioas = iob_vfio_ioas_get(ctx);
 	if (IS_ERR(ioas))
@@ -392,6 +711,7 @@ long iob_vfio_ioctl(struct iob_ctx *ctx, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
 	const struct iob_vfio_iommu *ops;
+	struct iob_vfio_spapr *c;
 
 	switch (cmd) {
 	case VFIO_GET_API_VERSION:
@@ -401,6 +721,10 @@ long iob_vfio_ioctl(struct iob_ctx *ctx, unsigned int cmd, unsigned long arg)
 	case VFIO_SET_IOMMU:
 		return iob_vfio_set_iommu(ctx, arg);
 	}
+
+	c = iob_vfio_spapr_of(ctx);
+	if (c)
+		return iob_spapr_ioctl(c->sp, cmd, arg);
 
 	ops = iob_vfio_iommu_of(ctx);
 	if (!ops)

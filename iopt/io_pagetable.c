@@ -284,6 +284,24 @@ out_unlock:
 }
 
 /**
+ * iopt_is_empty() - whether nothing maps or uses the IOVA space
+ * @iopt: the IOVA space
+ *
+ * Return: true with no area, no page table and no access, as of now.
+ */
+bool iopt_is_empty(struct iopt *iopt)
+{
+	bool empty;
+
+	down_read(&iopt->pts_rwsem);
+	down_read(&iopt->iova_rwsem);
+	empty = !iopt->nareas && !iopt->npts && xa_empty(&iopt->accesses);
+	up_read(&iopt->iova_rwsem);
+	up_read(&iopt->pts_rwsem);
+	return empty;
+}
+
+/**
  * iopt_large_pages() - IOMMU_OPTION_HUGE_PAGES, read side
  * @iopt: the IOVA space
  *

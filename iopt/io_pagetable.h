@@ -247,6 +247,7 @@ int iopt_add_pt(struct iopt *iopt, struct iob_pt *pt);
 void iopt_remove_pt(struct iopt *iopt, struct iob_pt *pt);
 int iopt_set_large_pages(struct iopt *iopt, bool enable);
 bool iopt_large_pages(struct iopt *iopt);
+bool iopt_is_empty(struct iopt *iopt);
 unsigned long iopt_pgsize_bitmap(struct iopt *iopt);
 unsigned long iopt_areas_left(struct iopt *iopt);
 

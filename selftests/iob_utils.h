@@ -53,6 +53,21 @@ static inline int iob_ioas_alloc(int fd, __u32 *id)
 	return rc;
 }
 
+/* IOMMU_VFIO_IOAS: @op on the IOAS of VFIO's calls, *@id in and out. */
+static inline int iob_vfio_ioas(int fd, __u16 op, __u32 *id)
+{
+	struct iommu_vfio_ioas cmd = {
+		.size = sizeof(cmd),
+		.op = op,
+		.ioas_id = id ? *id : 0,
+	};
+	int rc = iob_ioctl(fd, IOMMU_VFIO_IOAS, &cmd);
+
+	if (!rc && id)
+		*id = cmd.ioas_id;
+	return rc;
+}
+
 static inline int iob_option(int fd, __u32 option, __u16 op,
 			     __u32 object, __u64 *val)
 {

@@ -5,7 +5,9 @@
  * QEMU's pseries VFIO code and DPDK drive them, with DMA checked byte for
  * byte in both windows and the hypervisor's TCEs read back (H_GET_TCE).
  * The rules vfio_iommu_spapr_tce gives its users are checked errno for
- * errno.
+ * errno. The same cases run again on /dev/iommu (variant "iommufd"): the
+ * file made a v2 container with VFIO_SET_IOMMU, the edu bound to it
+ * through its iobroker-pci node and attached to the container's IOAS.
  *
  * The rig puts edu0 and edu1 behind one host bridge (one iommu group) and
  * edu2 behind another.
@@ -49,7 +51,7 @@ static void fill(unsigned char *p, size_t len, unsigned int seed)
 FIXTURE(spapr) {
 	int container;
 	int group;
-	int grp_id;
+	int grp_id;	/* the VFIO group's number, -1 on /dev/iommu */
 	struct edu e;
 	unsigned char *buf;
 	long objects;
@@ -57,17 +59,46 @@ FIXTURE(spapr) {
 	long locked;
 };
 
+FIXTURE_VARIANT(spapr) {
+	bool iommufd;
+};
+
+/* VFIO's own container, with the edu bound to vfio-pci. */
+FIXTURE_VARIANT_ADD(spapr, vfio) {
+	.iommufd = false,
+};
+
+/* /dev/iommu as the container, with the edu bound to iobroker-pci. */
+FIXTURE_VARIANT_ADD(spapr, iommufd) {
+	.iommufd = true,
+};
+
+/*
+ * The TCEs the hypervisor holds for the fixture's device, read back, and
+ * optionally how many windows; -1 if that cannot be read.
+ */
+static long long live_tces(int grp_id, unsigned int *nwin)
+{
+	unsigned long long live;
+	unsigned int n;
+
+	if (grp_id >= 0)
+		return vfio_live_tces(grp_id, nwin);
+	if (edu_hw_tces(edu_names[2], &n, &live, NULL, NULL))
+		return -1;
+	if (nwin)
+		*nwin = n;
+	return live;
+}
+
 /*
  * QEMU's start (hw/vfio/container-legacy.c): open the container and the
  * group, API version, the extensions in QEMU's order of preference, the
  * group into the container, then the v2 type.
  */
-FIXTURE_SETUP(spapr)
+static void setup_vfio(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(spapr) *self)
 {
-	ASSERT_GE(edu_count, 3) TH_LOG("the rig gives three edu devices");
-	self->objects = iob_global_objects();
-	self->pinned = module_pinned_pages();
-	self->locked = vm_pages("VmLck:");
 	self->container = open(VFIO_CONTAINER_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->container);
 	ASSERT_EQ(VFIO_API_VERSION,
@@ -85,6 +116,50 @@ FIXTURE_SETUP(spapr)
 	ASSERT_EQ(0, vfio_set_container(self->group, self->container));
 	ASSERT_EQ(0, vfio_set_iommu(self->container, VFIO_SPAPR_TCE_v2_IOMMU));
 	ASSERT_EQ(0, vfio_edu_open(&self->e, self->group, edu_names[2]));
+}
+
+/*
+ * The same on /dev/iommu: pins charged to the process as VFIO charges
+ * them, an IOAS for VFIO's calls, the v2 type, and the device bound and
+ * attached to that IOAS, which puts it in the container.
+ */
+static void setup_iommufd(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(spapr) *self)
+{
+	__u32 ioas, pt;
+
+	self->group = -1;
+	self->grp_id = -1;
+	self->container = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->container);
+	ASSERT_EQ(VFIO_API_VERSION,
+		  vfio_value(self->container, VFIO_GET_API_VERSION, 0));
+	ASSERT_EQ(1, vfio_value(self->container, VFIO_CHECK_EXTENSION,
+				VFIO_SPAPR_TCE_v2_IOMMU));
+	ASSERT_EQ(0, iob_option_set(self->container, IOMMU_OPTION_RLIMIT_MODE,
+				    0, 1));
+	ASSERT_EQ(0, pci_bind(edu_names[2], EDU_DRIVER));
+	ASSERT_EQ(0, edu_open(&self->e, edu_names[2]));
+	ASSERT_EQ(0, edu_bind(&self->e, self->container));
+	ASSERT_EQ(0, iob_ioas_alloc(self->container, &ioas));
+	ASSERT_EQ(0, iob_vfio_ioas(self->container, IOMMU_VFIO_IOAS_SET,
+				   &ioas));
+	ASSERT_EQ(0, vfio_set_iommu(self->container, VFIO_SPAPR_TCE_v2_IOMMU));
+	ASSERT_EQ(0, edu_attach(&self->e, ioas, &pt));
+	ASSERT_EQ(ioas, pt);
+	ASSERT_EQ(0, edu_map_bar(&self->e));
+}
+
+FIXTURE_SETUP(spapr)
+{
+	ASSERT_GE(edu_count, 3) TH_LOG("the rig gives three edu devices");
+	self->objects = iob_global_objects();
+	self->pinned = module_pinned_pages();
+	self->locked = vm_pages("VmLck:");
+	if (variant->iommufd)
+		setup_iommufd(_metadata, self);
+	else
+		setup_vfio(_metadata, self);
 	self->buf = mmap(NULL, BUF_LEN, PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->buf);
@@ -146,7 +221,7 @@ TEST_F(spapr, qemu_sequence)
 	ASSERT_EQ(0, spapr_create_like_qemu(self->container, 16, SZ_1G,
 					    &start));
 	ASSERT_EQ(DDW, start);
-	ASSERT_EQ(0, vfio_live_tces(self->grp_id, &nwin));
+	ASSERT_EQ(0, live_tces(self->grp_id, &nwin));
 	ASSERT_EQ(2, nwin);
 
 	/* The guest maps 16 pages of 4 KiB and 4 of 64 KiB, one at a time. */
@@ -157,7 +232,7 @@ TEST_F(spapr, qemu_sequence)
 		ASSERT_EQ(0, spapr_map(self->container,
 				       b + SZ_64K * (4 + i),
 				       DDW + SZ_64K * i, SZ_64K, SPAPR_RW));
-	ASSERT_EQ(20, vfio_live_tces(self->grp_id, NULL));
+	ASSERT_EQ(20, live_tces(self->grp_id, NULL));
 
 	/* From the 32-bit window into the 64-bit one, and back. */
 	memset(b + 4 * SZ_64K, 0, SZ_64K);
@@ -173,10 +248,10 @@ TEST_F(spapr, qemu_sequence)
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, spapr_unmap(self->container, DDW + SZ_64K * i,
 					 SZ_64K, 0));
-	ASSERT_EQ(0, vfio_live_tces(self->grp_id, NULL));
+	ASSERT_EQ(0, live_tces(self->grp_id, NULL));
 	ASSERT_EQ(0, spapr_remove(self->container, DDW));
 	ASSERT_EQ(0, spapr_remove(self->container, 0));
-	ASSERT_EQ(0, vfio_live_tces(self->grp_id, &nwin));
+	ASSERT_EQ(0, live_tces(self->grp_id, &nwin));
 	ASSERT_EQ(0, nwin);
 	ASSERT_EQ(0, spapr_unregister(self->container, b, BUF_LEN));
 }
@@ -201,13 +276,13 @@ TEST_F(spapr, dpdk_sequence)
 	ASSERT_EQ(DDW, start);
 	ASSERT_EQ(0, spapr_map(self->container, seg, start, seglen,
 			       SPAPR_RW));
-	ASSERT_EQ(8, vfio_live_tces(self->grp_id, NULL));
+	ASSERT_EQ(8, live_tces(self->grp_id, NULL));
 	memset(seg + 5 * SZ_2M, 0, LEN);
 	ASSERT_EQ(0, dma_copy(&self->e, start + SZ_2M + 128,
 			      start + 5 * SZ_2M));
 	ASSERT_EQ(0, memcmp(seg + SZ_2M + 128, seg + 5 * SZ_2M, LEN));
 	ASSERT_EQ(0, spapr_unmap(self->container, start, seglen, 0));
-	ASSERT_EQ(0, vfio_live_tces(self->grp_id, NULL));
+	ASSERT_EQ(0, live_tces(self->grp_id, NULL));
 	ASSERT_EQ(0, spapr_unregister(self->container, seg, seglen));
 	ASSERT_EQ(0, spapr_remove(self->container, start));
 	munmap(seg, seglen);
@@ -265,7 +340,7 @@ TEST_F(spapr, rules_registration)
 	/* Back to back regions map as one. */
 	ASSERT_EQ(0, spapr_map(self->container, b + SZ_64K, 0, 2 * SZ_64K,
 			       SPAPR_RW));
-	ASSERT_EQ(32, vfio_live_tces(self->grp_id, NULL));
+	ASSERT_EQ(32, live_tces(self->grp_id, NULL));
 	ASSERT_EQ(ENOENT, spapr_unregister(self->container, b, SZ_64K));
 	ASSERT_EQ(ENOENT, spapr_unregister(self->container, b + 3 * SZ_64K,
 					   SZ_64K));
@@ -290,7 +365,7 @@ TEST_F(spapr, rules_map)
 	ASSERT_EQ(0, spapr_register(self->container, b, BUF_LEN / 2));
 	/* The default window is made on first need: 4 KiB pages at 0. */
 	ASSERT_EQ(0, spapr_map(self->container, b, 0x10000, SZ_4K, SPAPR_RW));
-	ASSERT_EQ(1, vfio_live_tces(self->grp_id, NULL));
+	ASSERT_EQ(1, live_tces(self->grp_id, NULL));
 	ASSERT_EQ(ENXIO, spapr_map(self->container, b, DDW, SZ_64K,
 				   SPAPR_RW));
 	ASSERT_EQ(EINVAL, spapr_map(self->container, b, 0x20000, SZ_4K, 4));
@@ -315,7 +390,7 @@ TEST_F(spapr, rules_map)
 				    SZ_64K, 2 * SZ_64K, SPAPR_RW));
 	ASSERT_EQ(EINVAL, spapr_map(self->container, b, DDW, SZ_4K,
 				    SPAPR_RW));
-	ASSERT_EQ(1, vfio_live_tces(self->grp_id, NULL));
+	ASSERT_EQ(1, live_tces(self->grp_id, NULL));
 
 	/* Mapping over a TCE replaces it: the device then sees the new page. */
 	fill(b + SZ_64K, SZ_64K, 5);
@@ -324,7 +399,7 @@ TEST_F(spapr, rules_map)
 			       SPAPR_RW));
 	ASSERT_EQ(0, spapr_map(self->container, b + 2 * SZ_64K, DDW, SZ_64K,
 			       SPAPR_RW));
-	ASSERT_EQ(2, vfio_live_tces(self->grp_id, NULL));
+	ASSERT_EQ(2, live_tces(self->grp_id, NULL));
 	memset(b, 0, LEN);
 	ASSERT_EQ(0, dma_copy(&self->e, DDW, 0x10000));
 	ASSERT_EQ(0, memcmp(b, b + 2 * SZ_64K, LEN));
@@ -333,14 +408,14 @@ TEST_F(spapr, rules_map)
 			       4 * SZ_4K, SPAPR_RW));
 	ASSERT_EQ(0, spapr_map(self->container, b + 2 * SZ_64K, 0x41000,
 			       SZ_4K, VFIO_DMA_MAP_FLAG_READ));
-	ASSERT_EQ(6, vfio_live_tces(self->grp_id, NULL));
+	ASSERT_EQ(6, live_tces(self->grp_id, NULL));
 	ASSERT_EQ(0, dma_copy(&self->e, 0x41000, 0x10000));
 	ASSERT_EQ(0, memcmp(b, b + 2 * SZ_64K, LEN));
 	ASSERT_EQ(0, dma_copy(&self->e, 0x43000, 0x10000));
 	ASSERT_EQ(0, memcmp(b, b + 4 * SZ_64K + 3 * SZ_4K, LEN));
 	ASSERT_EQ(0, spapr_unmap(self->container, 0, 1 << 20, 0));
 	ASSERT_EQ(0, spapr_unmap(self->container, DDW, 1 << 20, 0));
-	ASSERT_EQ(0, vfio_live_tces(self->grp_id, NULL));
+	ASSERT_EQ(0, live_tces(self->grp_id, NULL));
 	ASSERT_EQ(0, spapr_unregister(self->container, b, BUF_LEN / 2));
 }
 
@@ -357,7 +432,7 @@ TEST_F(spapr, rules_unmap)
 	ASSERT_EQ(0, spapr_register(self->container, b, SZ_64K));
 	ASSERT_EQ(0, spapr_map(self->container, b, 0x100000, SZ_64K,
 			       SPAPR_RW));
-	ASSERT_EQ(16, vfio_live_tces(self->grp_id, NULL));
+	ASSERT_EQ(16, live_tces(self->grp_id, NULL));
 	ASSERT_EQ(EINVAL, spapr_unmap(self->container, 0x105000, SZ_4K,
 				      VFIO_DMA_UNMAP_FLAG_ALL));
 	ASSERT_EQ(EINVAL, spapr_unmap(self->container, 0x105000, 100, 0));
@@ -365,7 +440,7 @@ TEST_F(spapr, rules_unmap)
 	ASSERT_EQ(ENXIO, spapr_unmap(self->container, DDW, SZ_4K, 0));
 	ASSERT_EQ(0, iob_ioctl(self->container, VFIO_IOMMU_UNMAP_DMA, &unmap));
 	ASSERT_EQ(SZ_4K, unmap.size);
-	ASSERT_EQ(15, vfio_live_tces(self->grp_id, NULL));
+	ASSERT_EQ(15, live_tces(self->grp_id, NULL));
 	/* The pages on both sides still reach memory. */
 	ASSERT_EQ(0, dma_copy(&self->e, 0x104000, 0x106000));
 	ASSERT_EQ(0, memcmp(b + 0x4000, b + 0x6000, LEN));
@@ -373,7 +448,7 @@ TEST_F(spapr, rules_unmap)
 	ASSERT_EQ(0, spapr_unmap(self->container, 0x105000, SZ_4K, 0));
 	ASSERT_EQ(0, spapr_unmap(self->container, 0x200000, 2 * SZ_64K, 0));
 	ASSERT_EQ(0, spapr_unmap(self->container, 0x100000, 2 * SZ_64K, 0));
-	ASSERT_EQ(0, vfio_live_tces(self->grp_id, NULL));
+	ASSERT_EQ(0, live_tces(self->grp_id, NULL));
 	ASSERT_EQ(0, spapr_unregister(self->container, b, SZ_64K));
 }
 
@@ -493,7 +568,7 @@ TEST_F(spapr, charged_once)
 				      4 * SZ_64K, SPAPR_RW))
 				_exit(12);
 		if (vm_pages("VmLck:") != before + 4 ||
-		    vfio_live_tces(self->grp_id, NULL) != 256)
+		    live_tces(self->grp_id, NULL) != 256)
 			_exit(13);
 		/* Over the limit: VFIO's errno, and nothing kept. */
 		if (spapr_register(self->container, self->buf + 4 * SZ_64K,
@@ -581,6 +656,121 @@ TEST(two_groups)
 	munmap(b, SZ_64K * 4);
 	vfio_release_dev(edu_names[0]);
 	vfio_release_dev(edu_names[1]);
+	vfio_release_dev(edu_names[2]);
+}
+
+/* Live TCEs of @name's device as read back, or -1. */
+static long long dev_live(const char *name, unsigned int *nwin)
+{
+	unsigned long long live;
+	unsigned int n;
+
+	if (edu_hw_tces(name, &n, &live, NULL, NULL))
+		return -1;
+	if (nwin)
+		*nwin = n;
+	return live;
+}
+
+/*
+ * /dev/iommu as a v2 container, past what its cases share with VFIO's:
+ * when VFIO_SET_IOMMU takes the type, devices coming in and out
+ * (attach, replace in and out, detach, unbind) with DMA, and the file
+ * closed before its devices.
+ */
+TEST(iommufd_container)
+{
+	long objects = iob_global_objects(), pinned = module_pinned_pages();
+	struct vfio_iommu_spapr_tce_info info = { .argsz = sizeof(info) };
+	__u32 ioas, other, pt;
+	struct edu e0, e2;
+	unsigned int nwin;
+	unsigned char *b;
+	__u64 start;
+	int fd;
+
+	b = mmap(NULL, BUF_LEN, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, b);
+	fill(b, BUF_LEN, 5);
+	ASSERT_EQ(0, pci_bind(edu_names[0], EDU_DRIVER));
+	ASSERT_EQ(0, pci_bind(edu_names[2], EDU_DRIVER));
+	fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, iob_ioas_alloc(fd, &ioas));
+	ASSERT_EQ(0, iob_ioas_alloc(fd, &other));
+	ASSERT_EQ(0, edu_open(&e0, edu_names[0]));
+	ASSERT_EQ(0, edu_bind(&e0, fd));
+	ASSERT_EQ(0, edu_map_bar(&e0));
+	ASSERT_EQ(0, edu_open(&e2, edu_names[2]));
+	ASSERT_EQ(0, edu_bind(&e2, fd));
+	ASSERT_EQ(0, edu_map_bar(&e2));
+
+	/* No IOAS for VFIO's calls, then one in use. */
+	ASSERT_EQ(-ENODEV, vfio_value(fd, VFIO_SET_IOMMU,
+				      VFIO_SPAPR_TCE_v2_IOMMU));
+	ASSERT_EQ(0, iob_vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &ioas));
+	ASSERT_EQ(0, edu_attach(&e2, ioas, NULL));
+	ASSERT_EQ(-EBUSY, vfio_value(fd, VFIO_SET_IOMMU,
+				     VFIO_SPAPR_TCE_v2_IOMMU));
+	ASSERT_EQ(0, edu_detach(&e2));
+	ASSERT_EQ(0, vfio_value(fd, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_v2_IOMMU));
+	/* One type for the container's life; it answers for v2 alone. */
+	ASSERT_EQ(-EINVAL, vfio_value(fd, VFIO_SET_IOMMU,
+				      VFIO_SPAPR_TCE_v2_IOMMU));
+	ASSERT_EQ(-EINVAL, vfio_value(fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	ASSERT_EQ(0, vfio_value(fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU));
+	ASSERT_EQ(1, vfio_value(fd, VFIO_CHECK_EXTENSION,
+				VFIO_SPAPR_TCE_v2_IOMMU));
+	/* It holds its IOAS; with no device it has no platform yet. */
+	ASSERT_EQ(EBUSY, iob_destroy(fd, ioas));
+	ASSERT_EQ(ENXIO, spapr_info(fd, &info));
+
+	/* edu2 joins; the default window comes with the first map. */
+	ASSERT_EQ(0, edu_attach(&e2, ioas, &pt));
+	ASSERT_EQ(ioas, pt);
+	ASSERT_EQ(0, spapr_info(fd, &info));
+	ASSERT_EQ(0, spapr_register(fd, b, BUF_LEN));
+	ASSERT_EQ(0, spapr_map(fd, b, 0x100000, SZ_64K, SPAPR_RW));
+	ASSERT_EQ(0, spapr_create(fd, 16, SZ_1G, 1, &start));
+	ASSERT_EQ(DDW, start);
+	ASSERT_EQ(0, spapr_map(fd, b + SZ_64K, DDW, SZ_64K, SPAPR_RW));
+	ASSERT_EQ(17, dev_live(edu_names[2], &nwin));
+	ASSERT_EQ(2, nwin);
+
+	/* edu0 joins late, gets every TCE at once, and its DMA arrives. */
+	ASSERT_EQ(0, edu_attach(&e0, ioas, &pt));
+	ASSERT_EQ(ioas, pt);
+	ASSERT_EQ(17, dev_live(edu_names[0], NULL));
+	memset(b + SZ_64K, 0, LEN);
+	ASSERT_EQ(0, edu_copy(&e0, 0x100000 + 64, DDW, LEN));
+	ASSERT_EQ(0, memcmp(b + 64, b + SZ_64K, LEN));
+
+	/* Replaced out, to another IOAS, and back in; edu2 untouched. */
+	ASSERT_EQ(0, edu_attach(&e0, other, &pt));
+	ASSERT_NE(other, pt);
+	ASSERT_EQ(0, dev_live(edu_names[0], NULL));
+	ASSERT_EQ(17, dev_live(edu_names[2], NULL));
+	ASSERT_EQ(0, edu_attach(&e0, ioas, &pt));
+	ASSERT_EQ(ioas, pt);
+	ASSERT_EQ(17, dev_live(edu_names[0], NULL));
+	/* Detached: out, its DMA blocked; the container goes on. */
+	ASSERT_EQ(0, edu_detach(&e0));
+	ASSERT_EQ(0, dev_live(edu_names[0], &nwin));
+	ASSERT_EQ(0, nwin);
+	ASSERT_EQ(0, spapr_unmap(fd, DDW, SZ_64K, 0));
+	ASSERT_EQ(16, dev_live(edu_names[2], NULL));
+
+	/* The file closed first: the devices keep it until they go. */
+	close(fd);
+	ASSERT_EQ(16, dev_live(edu_names[2], NULL));
+	edu_close(&e2);
+	edu_close(&e0);
+	EXPECT_EQ(0, iob_hw_tces());
+	EXPECT_EQ(pinned, module_pinned_pages());
+	EXPECT_EQ(objects, iob_global_objects());
+	munmap(b, BUF_LEN);
+	vfio_release_dev(edu_names[0]);
 	vfio_release_dev(edu_names[2]);
 }
 

@@ -2,7 +2,8 @@
 /*
  * VFIO's container API on /dev/iommu: IOMMU_VFIO_IOAS, then the calls a
  * VFIO type1 or type1v2 user makes, with Linux 6.12's structures from <linux/vfio.h>
- * and its errnos in its order, against mock page tables.
+ * and its errnos in its order, against mock page tables. The sPAPR TCE
+ * v2 type on /dev/iommu runs on edu devices, in iobroker_spapr.
  */
 #define _GNU_SOURCE
 #include <stddef.h>
@@ -20,20 +21,6 @@ static long vfio_value(int fd, unsigned long cmd, unsigned long arg)
 	long rc = ioctl(fd, cmd, arg);
 
 	return rc < 0 ? -errno : rc;
-}
-
-static int vfio_ioas(int fd, __u16 op, __u32 *id)
-{
-	struct iommu_vfio_ioas cmd = {
-		.size = sizeof(cmd),
-		.op = op,
-		.ioas_id = id ? *id : 0,
-	};
-	int rc = iob_ioctl(fd, IOMMU_VFIO_IOAS, &cmd);
-
-	if (!rc && id)
-		*id = cmd.ioas_id;
-	return rc;
 }
 
 static int vfio_map(int fd, const void *buf, __u64 iova, __u64 len,
@@ -99,7 +86,7 @@ static int use_ioas(int fd, __u32 ioas, __u32 *hwpt)
 	int rc = iob_mock_domain(fd, ioas, NULL, hwpt, NULL);
 
 	if (!rc)
-		rc = vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &ioas);
+		rc = iob_vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &ioas);
 	if (!rc && vfio_value(fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
 		rc = EINVAL;
 	return rc;
@@ -119,9 +106,11 @@ TEST_F(vfio, container_calls_without_an_ioas)
 				VFIO_UNMAP_ALL));
 	EXPECT_EQ(1, vfio_value(self->fd, VFIO_CHECK_EXTENSION,
 				VFIO_TYPE1_IOMMU));
-	/* Not offered (yet): sPAPR's types, and the rest. */
-	EXPECT_EQ(0, vfio_value(self->fd, VFIO_CHECK_EXTENSION,
+	/* sPAPR's v2 type too (iobroker_spapr); not its v1, nor the rest. */
+	EXPECT_EQ(1, vfio_value(self->fd, VFIO_CHECK_EXTENSION,
 				VFIO_SPAPR_TCE_v2_IOMMU));
+	EXPECT_EQ(0, vfio_value(self->fd, VFIO_CHECK_EXTENSION,
+				VFIO_SPAPR_TCE_IOMMU));
 	EXPECT_EQ(0, vfio_value(self->fd, VFIO_CHECK_EXTENSION,
 				VFIO_UPDATE_VADDR));
 	EXPECT_EQ(0, vfio_value(self->fd, VFIO_CHECK_EXTENSION, 12345));
@@ -135,6 +124,10 @@ TEST_F(vfio, container_calls_without_an_ioas)
 				      VFIO_NOIOMMU_IOMMU));
 	EXPECT_EQ(-ENODEV, vfio_value(self->fd, VFIO_SET_IOMMU,
 				      VFIO_TYPE1v2_IOMMU));
+	EXPECT_EQ(-ENODEV, vfio_value(self->fd, VFIO_SET_IOMMU,
+				      VFIO_SPAPR_TCE_v2_IOMMU));
+	EXPECT_EQ(-EINVAL, vfio_value(self->fd, VFIO_SET_IOMMU,
+				      VFIO_SPAPR_TCE_IOMMU));
 
 	/* The structure is checked before the IOAS. */
 	EXPECT_EQ(EINVAL, iob_ioctl(self->fd, VFIO_IOMMU_GET_INFO, &info));
@@ -168,15 +161,15 @@ TEST_F(vfio, choosing_the_ioas)
 	struct iommu_vfio_ioas cmd = { .size = sizeof(cmd) };
 	__u32 id = 0, other;
 
-	EXPECT_EQ(ENODEV, vfio_ioas(self->fd, IOMMU_VFIO_IOAS_GET, &id));
-	EXPECT_EQ(ENOENT, vfio_ioas(self->fd, IOMMU_VFIO_IOAS_SET, &id));
+	EXPECT_EQ(ENODEV, iob_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_GET, &id));
+	EXPECT_EQ(ENOENT, iob_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_SET, &id));
 	id = self->ioas;
-	ASSERT_EQ(0, vfio_ioas(self->fd, IOMMU_VFIO_IOAS_SET, &id));
+	ASSERT_EQ(0, iob_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_SET, &id));
 	id = 0;
-	ASSERT_EQ(0, vfio_ioas(self->fd, IOMMU_VFIO_IOAS_GET, &id));
+	ASSERT_EQ(0, iob_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_GET, &id));
 	EXPECT_EQ(self->ioas, id);
-	EXPECT_EQ(0, vfio_ioas(self->fd, IOMMU_VFIO_IOAS_CLEAR, NULL));
-	EXPECT_EQ(ENODEV, vfio_ioas(self->fd, IOMMU_VFIO_IOAS_GET, &id));
+	EXPECT_EQ(0, iob_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_CLEAR, NULL));
+	EXPECT_EQ(ENODEV, iob_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_GET, &id));
 
 	cmd.op = 3;
 	EXPECT_EQ(EOPNOTSUPP, iob_ioctl(self->fd, IOMMU_VFIO_IOAS, &cmd));
@@ -186,15 +179,19 @@ TEST_F(vfio, choosing_the_ioas)
 
 	/* Not a reference: the IOAS can go, and takes the choice along. */
 	ASSERT_EQ(0, iob_ioas_alloc(self->fd, &other));
-	ASSERT_EQ(0, vfio_ioas(self->fd, IOMMU_VFIO_IOAS_SET, &other));
+	ASSERT_EQ(0, iob_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_SET, &other));
 	ASSERT_EQ(0, iob_destroy(self->fd, other));
-	EXPECT_EQ(ENODEV, vfio_ioas(self->fd, IOMMU_VFIO_IOAS_GET, &id));
+	EXPECT_EQ(ENODEV, iob_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_GET, &id));
 	EXPECT_EQ(-ENODEV, vfio_value(self->fd, VFIO_SET_IOMMU,
 				      VFIO_TYPE1v2_IOMMU));
+	EXPECT_EQ(-ENODEV, vfio_value(self->fd, VFIO_SET_IOMMU,
+				      VFIO_SPAPR_TCE_v2_IOMMU));
+	EXPECT_EQ(-EINVAL, vfio_value(self->fd, VFIO_SET_IOMMU,
+				      VFIO_SPAPR_TCE_IOMMU));
 	/* And a new object with the same ID is not chosen by that. */
 	ASSERT_EQ(0, iob_ioas_alloc(self->fd, &id));
 	EXPECT_EQ(other, id);
-	EXPECT_EQ(ENODEV, vfio_ioas(self->fd, IOMMU_VFIO_IOAS_GET, &id));
+	EXPECT_EQ(ENODEV, iob_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_GET, &id));
 }
 
 TEST_F(vfio, map_and_unmap)
@@ -330,7 +327,7 @@ TEST_F(vfio, type1_unmaps_parts)
 				VFIO_TYPE1_IOMMU));
 	ASSERT_EQ(0, iob_mock_domain(self->fd, self->ioas, NULL, &self->hwpt,
 				     NULL));
-	ASSERT_EQ(0, vfio_ioas(self->fd, IOMMU_VFIO_IOAS_SET, &self->ioas));
+	ASSERT_EQ(0, iob_vfio_ioas(self->fd, IOMMU_VFIO_IOAS_SET, &self->ioas));
 
 	/* Too late once the IOAS has mappings in a page table. */
 	ASSERT_EQ(0, vfio_map(self->fd, buffer, iova, buffer_size, RW));
