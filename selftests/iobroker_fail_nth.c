@@ -409,12 +409,11 @@ static int seq_edu(struct seq *s)
 static char spapr_group[32];
 
 /*
- * VFIO's sPAPR TCE v2 container through vfio-pci, served by iobroker:
- * the group into a container, registration, windows remade, maps that
- * replace and unmaps that cut inside a page. The container is @s->fd, the
- * group @s->afd.
+ * The calls of a sPAPR TCE v2 container @s->fd, with a device in it:
+ * registration, windows remade, maps that replace and unmaps that cut
+ * inside a page.
  */
-static int seq_vfio_spapr(struct seq *s)
+static int spapr_calls(struct seq *s)
 {
 	struct vfio_iommu_spapr_register_memory reg = {
 		.argsz = sizeof(reg),
@@ -441,15 +440,7 @@ static int seq_vfio_spapr(struct seq *s)
 		.size = page_size,
 	};
 
-	s->fd = open("/dev/vfio/vfio", O_RDWR);
-	if (s->fd < 0)
-		return -1;
-	s->afd = open(spapr_group, O_RDWR);
-	if (s->afd < 0)
-		return -1;
-	if (iob_ioctl(s->afd, VFIO_GROUP_SET_CONTAINER, &s->fd) ||
-	    ioctl(s->fd, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_v2_IOMMU) ||
-	    iob_ioctl(s->fd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, &reg) ||
+	if (iob_ioctl(s->fd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, &reg) ||
 	    iob_ioctl(s->fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm) ||
 	    iob_ioctl(s->fd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr) ||
 	    iob_ioctl(s->fd, VFIO_IOMMU_MAP_DMA, &map))
@@ -473,6 +464,49 @@ static int seq_vfio_spapr(struct seq *s)
 		return -1;
 	rm.start_addr = DDW;
 	return iob_ioctl(s->fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm) ? -1 : 0;
+}
+
+/*
+ * VFIO's own container through vfio-pci, served by iobroker: the group
+ * into a container, then the container's calls. The container is @s->fd,
+ * the group @s->afd.
+ */
+static int seq_vfio_spapr(struct seq *s)
+{
+	s->fd = open("/dev/vfio/vfio", O_RDWR);
+	if (s->fd < 0)
+		return -1;
+	s->afd = open(spapr_group, O_RDWR);
+	if (s->afd < 0)
+		return -1;
+	if (iob_ioctl(s->afd, VFIO_GROUP_SET_CONTAINER, &s->fd) ||
+	    ioctl(s->fd, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_v2_IOMMU))
+		return -1;
+	return spapr_calls(s);
+}
+
+/*
+ * /dev/iommu as the container: the v2 type on the IOAS of VFIO's calls,
+ * the first edu bound and attached to it, then the container's calls,
+ * and the device out and back in.
+ */
+static int seq_iommufd_spapr(struct seq *s)
+{
+	__u32 ioas, other;
+
+	s->fd = iob_open();
+	if (s->fd < 0)
+		return -1;
+	if (edu_open(&s->e, edu_name) || edu_bind(&s->e, s->fd) ||
+	    iob_ioas_alloc(s->fd, &ioas) || iob_ioas_alloc(s->fd, &other) ||
+	    iob_vfio_ioas(s->fd, IOMMU_VFIO_IOAS_SET, &ioas) ||
+	    ioctl(s->fd, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_v2_IOMMU) ||
+	    edu_attach(&s->e, ioas, NULL) || spapr_calls(s))
+		return -1;
+	if (edu_attach(&s->e, other, NULL) || edu_attach(&s->e, ioas, NULL) ||
+	    edu_detach(&s->e))
+		return -1;
+	return 0;
 }
 
 struct baseline {
@@ -635,6 +669,12 @@ FIXTURE_VARIANT_ADD(fail_nth, vfio_spapr) {
 	.name = "vfio_spapr",
 	.fn = seq_vfio_spapr,
 	.spapr = true,
+};
+
+FIXTURE_VARIANT_ADD(fail_nth, iommufd_spapr) {
+	.name = "iommufd_spapr",
+	.fn = seq_iommufd_spapr,
+	.edu = true,
 };
 
 FIXTURE_SETUP(fail_nth)

@@ -261,8 +261,13 @@ struct fuzz {
 	unsigned int next_item;
 	struct chan chans[MAX_CHANS];
 	unsigned int nchans;
-	/* A VFIO sPAPR TCE v2 container and its group, or -1. */
+	/*
+	 * A sPAPR TCE v2 container and its group, or -1: VFIO's with the
+	 * group of the third edu, or a /dev/iommu file with the first edu's
+	 * node (its name in spapr_edu) bound and attached.
+	 */
 	char spapr_group[32];
+	char spapr_edu[32];
 	int spapr_c;
 	int spapr_g;
 	int stale_fd;
@@ -2368,19 +2373,66 @@ static void op_netlink(struct fuzz *f, struct call *c)
 static const int e_spapr_open[] = { EBUSY, ENODEV, EINVAL, EPERM, 0 };
 
 /*
- * The third edu's group into a new container of the v2 type, or of a
- * type no backend serves now and then: the calls then find none.
+ * /dev/iommu as the container: the first edu's node bound to the file, an
+ * IOAS for VFIO's calls, the v2 type, and the device attached to it.
+ */
+static int spapr_open_iommufd(struct fuzz *f, struct call *c)
+{
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
+	struct iommu_ioas_alloc ioas = { .size = sizeof(ioas) };
+	struct iommu_vfio_ioas set = {
+		.size = sizeof(set),
+		.op = IOMMU_VFIO_IOAS_SET,
+	};
+	char path[64];
+	int rc;
+
+	snprintf(path, sizeof(path), "/dev/iobroker/%s", f->spapr_edu);
+	f->spapr_c = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	f->spapr_g = open(path, O_RDWR | O_CLOEXEC);
+	if (f->spapr_c < 0 || f->spapr_g < 0)
+		return errno ? errno : RC_WEIRD;
+	bind.iommufd = f->spapr_c;
+	rc = do_ioctl(f, c, f->spapr_g, VFIO_DEVICE_BIND_IOMMUFD, &bind);
+	if (!rc)
+		rc = do_ioctl(f, c, f->spapr_c, IOMMU_IOAS_ALLOC, &ioas);
+	set.ioas_id = ioas.out_ioas_id;
+	if (!rc)
+		rc = do_ioctl(f, c, f->spapr_c, IOMMU_VFIO_IOAS, &set);
+	if (!rc)
+		rc = do_ioctl(f, c, f->spapr_c, VFIO_SET_IOMMU,
+			      (void *)VFIO_SPAPR_TCE_v2_IOMMU);
+	at.pt_id = ioas.out_ioas_id;
+	if (!rc)
+		rc = do_ioctl(f, c, f->spapr_g, VFIO_DEVICE_ATTACH_IOMMUFD_PT,
+			      &at);
+	return rc;
+}
+
+/*
+ * A new container: mostly the third edu's group into one of VFIO's of the
+ * v2 type, or of a type no backend serves now and then (the calls then
+ * find none); sometimes /dev/iommu made one.
  */
 static void op_spapr_open(struct fuzz *f, struct call *c)
 {
 	struct rng *r = &c->r;
 	long type = pct(r, 95) ? VFIO_SPAPR_TCE_v2_IOMMU : below(r, 12);
+	bool iommufd = f->spapr_edu[0] && pct(r, 30);
 
-	note(c, "group=%s type=%ld", f->spapr_group, type);
+	note(c, "group=%s type=%ld", iommufd ? f->spapr_edu : f->spapr_group,
+	     iommufd ? VFIO_SPAPR_TCE_v2_IOMMU : type);
 	if (f->dry) {
 		f->spapr_c = dry_fd();
 		f->spapr_g = dry_fd();
 		c->rc = 0;
+		return;
+	}
+	if (iommufd) {
+		c->rc = spapr_open_iommufd(f, c);
+		if (c->rc)
+			goto err_close;
 		return;
 	}
 	f->spapr_c = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
@@ -3092,15 +3144,19 @@ static void parse(struct fuzz *f, int argc, char **argv)
 
 /*
  * The third edu the rig gives, handed to vfio-pci, for VFIO's sPAPR
- * container; without it those calls are not made.
+ * container, and the first, handed to iobroker-pci, for /dev/iommu's;
+ * without them those calls are not made.
  */
 static void spapr_prepare(struct fuzz *f)
 {
 	char names[EDU_MAX][32];
+	int n = edu_find(names, EDU_MAX);
 
-	if (edu_find(names, EDU_MAX) > 2 && !pci_bind(names[2], "vfio-pci"))
+	if (n > 2 && !pci_bind(names[2], "vfio-pci"))
 		snprintf(f->spapr_group, sizeof(f->spapr_group),
 			 "/dev/vfio/%d", pci_iommu_group(names[2]));
+	if (n > 0 && !pci_bind(names[0], "iobroker-pci"))
+		snprintf(f->spapr_edu, sizeof(f->spapr_edu), "%s", names[0]);
 }
 
 static int start(struct fuzz *f, struct snapshot *s)
