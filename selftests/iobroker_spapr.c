@@ -92,74 +92,59 @@ static long long live_tces(int grp_id, unsigned int *nwin)
 }
 
 /*
- * QEMU's start (hw/vfio/container-legacy.c): open the container and the
- * group, API version, the extensions in QEMU's order of preference, the
- * group into the container, then the v2 type.
+ * VFIO's container, as QEMU starts it (hw/vfio/container-legacy.c): open
+ * the container and the group, API version, the extensions in QEMU's
+ * order of preference, the group into the container, then the v2 type.
+ * Or /dev/iommu: pins charged to the process as VFIO charges them, an
+ * IOAS for VFIO's calls, the v2 type, and the device bound and attached
+ * to that IOAS, which puts it in the container.
  */
-static void setup_vfio(struct __test_metadata *_metadata,
-		       FIXTURE_DATA(spapr) *self)
-{
-	self->container = open(VFIO_CONTAINER_DEV, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->container);
-	ASSERT_EQ(VFIO_API_VERSION,
-		  vfio_value(self->container, VFIO_GET_API_VERSION, 0));
-	/* First hit wins: the backend must not answer for type1. */
-	ASSERT_EQ(0, vfio_value(self->container, VFIO_CHECK_EXTENSION,
-				VFIO_TYPE1v2_IOMMU));
-	ASSERT_EQ(0, vfio_value(self->container, VFIO_CHECK_EXTENSION,
-				VFIO_TYPE1_IOMMU));
-	ASSERT_EQ(1, vfio_value(self->container, VFIO_CHECK_EXTENSION,
-				VFIO_SPAPR_TCE_v2_IOMMU));
-	self->group = vfio_group_open(edu_names[2]);
-	ASSERT_LE(0, self->group);
-	self->grp_id = pci_iommu_group(edu_names[2]);
-	ASSERT_EQ(0, vfio_set_container(self->group, self->container));
-	ASSERT_EQ(0, vfio_set_iommu(self->container, VFIO_SPAPR_TCE_v2_IOMMU));
-	ASSERT_EQ(0, vfio_edu_open(&self->e, self->group, edu_names[2]));
-}
-
-/*
- * The same on /dev/iommu: pins charged to the process as VFIO charges
- * them, an IOAS for VFIO's calls, the v2 type, and the device bound and
- * attached to that IOAS, which puts it in the container.
- */
-static void setup_iommufd(struct __test_metadata *_metadata,
-			  FIXTURE_DATA(spapr) *self)
-{
-	__u32 ioas, pt;
-
-	self->group = -1;
-	self->grp_id = -1;
-	self->container = open("/dev/iommu", O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->container);
-	ASSERT_EQ(VFIO_API_VERSION,
-		  vfio_value(self->container, VFIO_GET_API_VERSION, 0));
-	ASSERT_EQ(1, vfio_value(self->container, VFIO_CHECK_EXTENSION,
-				VFIO_SPAPR_TCE_v2_IOMMU));
-	ASSERT_EQ(0, iob_option_set(self->container, IOMMU_OPTION_RLIMIT_MODE,
-				    0, 1));
-	ASSERT_EQ(0, pci_bind(edu_names[2], EDU_DRIVER));
-	ASSERT_EQ(0, edu_open(&self->e, edu_names[2]));
-	ASSERT_EQ(0, edu_bind(&self->e, self->container));
-	ASSERT_EQ(0, iob_ioas_alloc(self->container, &ioas));
-	ASSERT_EQ(0, iob_vfio_ioas(self->container, IOMMU_VFIO_IOAS_SET,
-				   &ioas));
-	ASSERT_EQ(0, vfio_set_iommu(self->container, VFIO_SPAPR_TCE_v2_IOMMU));
-	ASSERT_EQ(0, edu_attach(&self->e, ioas, &pt));
-	ASSERT_EQ(ioas, pt);
-	ASSERT_EQ(0, edu_map_bar(&self->e));
-}
-
 FIXTURE_SETUP(spapr)
 {
+	__u32 ioas = 0, pt = 0;
+
 	ASSERT_GE(edu_count, 3) TH_LOG("the rig gives three edu devices");
 	self->objects = iob_global_objects();
 	self->pinned = module_pinned_pages();
 	self->locked = vm_pages("VmLck:");
-	if (variant->iommufd)
-		setup_iommufd(_metadata, self);
-	else
-		setup_vfio(_metadata, self);
+	self->group = -1;
+	self->grp_id = -1;
+	self->container = open(variant->iommufd ? "/dev/iommu" :
+			       VFIO_CONTAINER_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->container);
+	ASSERT_EQ(VFIO_API_VERSION,
+		  vfio_value(self->container, VFIO_GET_API_VERSION, 0));
+	if (variant->iommufd) {
+		ASSERT_EQ(0, iob_option_set(self->container,
+					    IOMMU_OPTION_RLIMIT_MODE, 0, 1));
+		ASSERT_EQ(0, pci_bind(edu_names[2], EDU_DRIVER));
+		ASSERT_EQ(0, edu_open(&self->e, edu_names[2]));
+		ASSERT_EQ(0, edu_bind(&self->e, self->container));
+		ASSERT_EQ(0, iob_ioas_alloc(self->container, &ioas));
+		ASSERT_EQ(0, iob_vfio_ioas(self->container,
+					   IOMMU_VFIO_IOAS_SET, &ioas));
+	} else {
+		/* First hit wins: the backend must not answer for type1. */
+		ASSERT_EQ(0, vfio_value(self->container, VFIO_CHECK_EXTENSION,
+					VFIO_TYPE1v2_IOMMU));
+		ASSERT_EQ(0, vfio_value(self->container, VFIO_CHECK_EXTENSION,
+					VFIO_TYPE1_IOMMU));
+		self->group = vfio_group_open(edu_names[2]);
+		ASSERT_LE(0, self->group);
+		self->grp_id = pci_iommu_group(edu_names[2]);
+		ASSERT_EQ(0, vfio_set_container(self->group, self->container));
+	}
+	ASSERT_EQ(1, vfio_value(self->container, VFIO_CHECK_EXTENSION,
+				VFIO_SPAPR_TCE_v2_IOMMU));
+	ASSERT_EQ(0, vfio_set_iommu(self->container, VFIO_SPAPR_TCE_v2_IOMMU));
+	if (variant->iommufd) {
+		ASSERT_EQ(0, edu_attach(&self->e, ioas, &pt));
+		ASSERT_EQ(ioas, pt);
+		ASSERT_EQ(0, edu_map_bar(&self->e));
+	} else {
+		ASSERT_EQ(0, vfio_edu_open(&self->e, self->group,
+					   edu_names[2]));
+	}
 	self->buf = mmap(NULL, BUF_LEN, PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->buf);
