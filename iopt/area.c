@@ -125,7 +125,7 @@ static int iopt_fill_area(struct iopt *iopt, struct iopt_area *area)
 	rc = iopt_pin_area(area);
 	if (rc)
 		return rc;
-	xa_for_each(&iopt->pts, i, pt) {
+	for (i = 0; (pt = iopt_pt_at(iopt, i)); i++) {
 		rc = iopt_map_area(area, pt, iopt->large_pages);
 		if (rc)
 			goto err_unmap;
@@ -134,9 +134,8 @@ static int iopt_fill_area(struct iopt *iopt, struct iopt_area *area)
 	return 0;
 
 err_unmap:
-	xa_for_each(&iopt->pts, j, pt) {
-		if (j >= i)
-			break;
+	for (j = 0; j < i; j++) {
+		pt = iopt_pt_at(iopt, j);
 		pt->ops->unmap(pt, area->node.start, iopt_area_length(area));
 	}
 	iopt_pages_remove_user(area->pages, &area->pages_node);
@@ -151,7 +150,7 @@ void iopt_unfill_area(struct iopt *iopt, struct iopt_area *area)
 
 	if (!area->filled)
 		return;
-	xa_for_each(&iopt->pts, i, pt)
+	for (i = 0; (pt = iopt_pt_at(iopt, i)); i++)
 		pt->ops->unmap(pt, area->node.start, iopt_area_length(area));
 	iopt_pages_remove_user(area->pages, &area->pages_node);
 	area->filled = false;
@@ -820,7 +819,7 @@ static int iopt_split_area(struct iopt *iopt, struct iopt_area *area, u64 at,
 		return -ENOMEM;
 	/* A table that refuses keeps a cut made by another: that is harmless. */
 	if (area->filled) {
-		xa_for_each(&iopt->pts, i, pt) {
+		for (i = 0; (pt = iopt_pt_at(iopt, i)); i++) {
 			rc = pt->ops->split(pt, at);
 			if (rc) {
 				kfree(rhs);

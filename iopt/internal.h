@@ -37,6 +37,17 @@ void iopt_unfill_area(struct iopt *iopt, struct iopt_area *area);
 void iopt_drop_spare(struct iopt *iopt);
 
 /*
+ * Page table @i of @iopt, or NULL past the last: their indices run from 0
+ * to npts - 1 without a hole, so the walks that every map and unmap makes
+ * load by index, which is far cheaper than stepping an xarray walk to
+ * the next entry. Caller holds pts_rwsem.
+ */
+static inline struct iob_pt *iopt_pt_at(struct iopt *iopt, unsigned long i)
+{
+	return i < iopt->npts ? xa_load(&iopt->pts, i) : NULL;
+}
+
+/*
  * Yield between the areas of a walk that may be long. Most walks have one
  * area: checking first keeps them from calling out of the module.
  */

@@ -212,7 +212,14 @@ void iopt_remove_pt(struct iopt *iopt, struct iob_pt *pt)
 				       iopt_area_length(area));
 		}
 	}
-	xa_erase(&iopt->pts, id);
+	/*
+	 * The indices stay 0 to npts - 1 (iopt_pt_at()): the last table
+	 * moves into the slot. Overwriting an entry allocates nothing.
+	 */
+	if (id != iopt->npts - 1)
+		xa_store(&iopt->pts, id, xa_load(&iopt->pts, iopt->npts - 1),
+			 GFP_KERNEL);
+	xa_erase(&iopt->pts, iopt->npts - 1);
 	iopt->npts--;
 	iopt_unreserve(iopt, pt);
 	iopt->iova_alignment = iopt_wanted_alignment(iopt);

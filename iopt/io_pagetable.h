@@ -94,7 +94,8 @@ struct iopt_access {
  * @reserved: ranges no mapping may use, &struct iopt_reserved: outside a
  *	page table's apertures, or reserved by a test
  * @pts: the page tables (struct iob_pt) mapping this IOVA space,
- *	indices 0 to @npts - 1; changed under both semaphores' write side
+ *	indices 0 to @npts - 1 with no hole, kept so by iopt_remove_pt();
+ *	changed under both semaphores' write side
  * @npts: number of page tables
  * @nareas: areas in @areas, live or not; at most the module's
  *	max_ioas_areas parameter. Written under the write side of
