@@ -217,6 +217,7 @@ static void iob_spapr_region_free(struct iob_spapr_region *r)
 void iob_spapr_destroy(struct iob_spapr *sp)
 {
 	struct iopt_itn *node;
+	u64 unmapped;
 
 	WARN_ON_ONCE(sp->ngroups);
 	if (sp->pt) {
@@ -224,9 +225,12 @@ void iob_spapr_destroy(struct iob_spapr *sp)
 		sp->pt->ops->free(sp->pt);
 	}
 	/*
-	 * Registered memory goes while the context, whose counters its pins
-	 * are on, is still there; pages an area maps stay pinned for it.
+	 * The maps borrow the registrations' pins, so they go first (on a
+	 * file's IOAS, as the file goes, with whatever else it maps: no
+	 * access is left to refuse). Then registered memory goes, while the
+	 * context, whose counters its pins are on, is still there.
 	 */
+	WARN_ON_ONCE(iopt_unmap(&sp->ioas->iopt, 0, U64_MAX, &unmapped));
 	while ((node = iopt_itree_iter_first(&sp->regions, 0, ULONG_MAX))) {
 		iopt_itree_remove(node, &sp->regions);
 		iob_spapr_region_free(container_of(node,
@@ -646,7 +650,7 @@ static long iob_spapr_register(struct iob_spapr *sp, unsigned long arg)
 		return PTR_ERR(pages);
 	}
 	pages->usage = &sp->ctx->usage;
-	rc = iopt_pages_add_user(pages, &r->pin, 0, pages->npages - 1);
+	rc = iopt_pages_hold_whole(pages, &r->pin);
 	if (rc) {
 		iopt_pages_put(pages);
 		kfree(r);

@@ -111,6 +111,9 @@ int iopt_pin_area(struct iopt_area *area)
 	unsigned long last = (area->pages_offset + iopt_area_length(area) - 1) >>
 			     PAGE_SHIFT;
 
+	if (area->borrow)
+		return iopt_pages_borrow(area->pages, &area->pages_node, first,
+					 last);
 	return iopt_pages_add_user(area->pages, &area->pages_node, first, last);
 }
 
@@ -356,7 +359,10 @@ int iopt_mapping_user(struct iopt_mapping *m, struct iopt *iopt,
  * @length: bytes
  *
  * The area comes after those @m already holds. Whatever @pages' users
- * keep pinned is not pinned or charged again when the area is filled.
+ * keep pinned is not pinned or charged again when the area is filled, and
+ * while the owner holds all of @pages (iopt_pages_hold_whole()) the area
+ * only borrows that pin: the caller must keep the owner from letting go
+ * while the area exists.
  *
  * Return: 0; -EINVAL for a range outside @pages or no length; -ENOSPC
  * for more areas than an IOVA space may hold; -ENOMEM. On error @m is
@@ -366,12 +372,17 @@ int iopt_mapping_pages(struct iopt_mapping *m, struct iopt_pages *pages,
 		       unsigned long offset, u64 length)
 {
 	u64 end;
+	int rc;
 
 	if (!length || check_add_overflow((u64)offset, length, &end) ||
 	    end > (u64)pages->npages << PAGE_SHIFT)
 		return -EINVAL;
 	iopt_pages_get(pages);
-	return iopt_mapping_add(m, pages, offset, length, NULL);
+	rc = iopt_mapping_add(m, pages, offset, length, NULL);
+	if (!rc)
+		list_last_entry(&m->areas, struct iopt_area, mapping)->borrow =
+			true;
+	return rc;
 }
 
 /**
@@ -832,6 +843,7 @@ static int iopt_split_area(struct iopt *iopt, struct iopt_area *area, u64 at,
 	rhs->pages = area->pages;
 	rhs->pages_offset = area->pages_offset + delta;
 	rhs->prot = area->prot;
+	rhs->borrow = area->borrow;
 	rhs->live = true;
 	rhs->filled = area->filled;
 	INIT_LIST_HEAD(&rhs->mapping);

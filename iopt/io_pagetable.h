@@ -37,6 +37,8 @@ struct page;
  *	when the IOVA range is only reserved. Set once, by the map, with a
  *	release and no lock; read with iopt_area_live()
  * @filled: the pages are pinned and mapped in every page table
+ * @borrow: the area borrows the pin of the pages' owner when filled
+ *	(iopt_pages_borrow()); fixed
  * @access_pins: pins in-kernel accesses hold inside the area; changed
  *	under the read side of &iopt.iova_rwsem, so stable under the
  *	write side
@@ -53,6 +55,7 @@ struct iopt_area {
 	int prot;
 	bool live;
 	bool filled;
+	bool borrow;
 	atomic_t access_pins;
 	const void *unmapper;
 };

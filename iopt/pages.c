@@ -478,9 +478,70 @@ int iopt_pages_add_user(struct iopt_pages *pages, struct iopt_itn *user,
  */
 void iopt_pages_remove_user(struct iopt_pages *pages, struct iopt_itn *user)
 {
+	/* A borrower's interval was never in the tree. */
+	if (RB_EMPTY_NODE(&user->rb)) {
+		atomic_dec(&pages->borrowers);
+		return;
+	}
 	mutex_lock(&pages->mutex);
+	if (user == pages->whole) {
+		WARN_ON_ONCE(atomic_read(&pages->borrowers));
+		WRITE_ONCE(pages->whole, NULL);
+	}
 	iopt_pages_release_user(pages, user);
 	mutex_unlock(&pages->mutex);
+}
+
+/**
+ * iopt_pages_hold_whole() - pin every page, for the owner of the pages
+ * @pages: the pages, with no user yet
+ * @user: the owner's interval node
+ *
+ * What VFIO's sPAPR API calls registered memory: pinned and charged once,
+ * up front, for as long as the owner keeps it. Users that come through
+ * iopt_pages_borrow() then only borrow its pin. The owner must not let go
+ * (iopt_pages_remove_user()) while a borrower is left, which it knows from
+ * the pages' references.
+ *
+ * Return: as iopt_pages_add_user().
+ */
+int iopt_pages_hold_whole(struct iopt_pages *pages, struct iopt_itn *user)
+{
+	int rc;
+
+	if (WARN_ON_ONCE(READ_ONCE(pages->whole)))
+		return -EINVAL;
+	rc = iopt_pages_add_user(pages, user, 0, pages->npages - 1);
+	if (!rc)
+		WRITE_ONCE(pages->whole, user);
+	return rc;
+}
+
+/**
+ * iopt_pages_borrow() - iopt_pages_add_user() on the owner's pin
+ * @pages: the pages
+ * @user: the user's interval node
+ * @first: first page index
+ * @last: last page index, inclusive
+ *
+ * While the owner holds every page (iopt_pages_hold_whole()) the user only
+ * records its interval, touching neither the tree of users nor the pages'
+ * lock: that is what makes mapping one IO page of registered memory
+ * cheap. The caller keeps the owner from letting go first, as the pages'
+ * references tell it. Otherwise the same as iopt_pages_add_user().
+ *
+ * Return: as iopt_pages_add_user().
+ */
+int iopt_pages_borrow(struct iopt_pages *pages, struct iopt_itn *user,
+		      unsigned long first, unsigned long last)
+{
+	if (!READ_ONCE(pages->whole))
+		return iopt_pages_add_user(pages, user, first, last);
+	user->start = first;
+	user->last = last;
+	RB_CLEAR_NODE(&user->rb);
+	atomic_inc(&pages->borrowers);
+	return 0;
 }
 
 /**
@@ -500,6 +561,14 @@ void iopt_pages_split_user(struct iopt_pages *pages, struct iopt_itn *user,
 			   struct iopt_itn *rhs, unsigned long last,
 			   unsigned long at)
 {
+	if (RB_EMPTY_NODE(&user->rb)) {
+		rhs->start = at;
+		rhs->last = user->last;
+		user->last = last;
+		RB_CLEAR_NODE(&rhs->rb);
+		atomic_inc(&pages->borrowers);
+		return;
+	}
 	mutex_lock(&pages->mutex);
 	iopt_itree_remove(user, &pages->users);
 	rhs->start = at;

@@ -50,6 +50,10 @@ enum iopt_pages_account {
  *	IOPT_FRAME_CHUNK by the index of the chunk; a chunk exists while a
  *	user holds a page of it, and its frames of held pages stay put until
  *	their users let go (see iopt_pages_frames())
+ * @whole: the owner's user holding every page (iopt_pages_hold_whole()),
+ *	or NULL. Set before any other user comes and cleared after the last
+ *	has gone; READ_ONCE() without @mutex
+ * @borrowers: users that borrow @whole's pin instead of holding their own
  *
  * Each page is pinned and charged once however many users, areas, IOASes
  * and page tables use it; that is what makes IOMMU_IOAS_COPY free.
@@ -69,6 +73,8 @@ struct iopt_pages {
 	unsigned long npinned;
 	struct iopt_usage *usage;
 	struct xarray frames;
+	struct iopt_itn *whole;
+	atomic_t borrowers;
 };
 
 /*
@@ -117,6 +123,9 @@ static inline void iopt_pages_get(struct iopt_pages *pages)
 
 int iopt_pages_add_user(struct iopt_pages *pages, struct iopt_itn *user,
 			unsigned long first, unsigned long last);
+int iopt_pages_hold_whole(struct iopt_pages *pages, struct iopt_itn *user);
+int iopt_pages_borrow(struct iopt_pages *pages, struct iopt_itn *user,
+		      unsigned long first, unsigned long last);
 void iopt_pages_remove_user(struct iopt_pages *pages, struct iopt_itn *user);
 void iopt_pages_split_user(struct iopt_pages *pages, struct iopt_itn *user,
 			   struct iopt_itn *rhs, unsigned long last,

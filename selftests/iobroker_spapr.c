@@ -79,8 +79,8 @@ FIXTURE_VARIANT_ADD(spapr, iommufd) {
  */
 static long long live_tces(int grp_id, unsigned int *nwin)
 {
-	unsigned long long live;
-	unsigned int n;
+	unsigned long long live = 0;
+	unsigned int n = 0;
 
 	if (grp_id >= 0)
 		return vfio_live_tces(grp_id, nwin);
@@ -647,8 +647,8 @@ TEST(two_groups)
 /* Live TCEs of @name's device as read back, or -1. */
 static long long dev_live(const char *name, unsigned int *nwin)
 {
-	unsigned long long live;
-	unsigned int n;
+	unsigned long long live = 0;
+	unsigned int n = 0;
 
 	if (edu_hw_tces(name, &n, &live, NULL, NULL))
 		return -1;
