@@ -23,8 +23,9 @@
  *    translates through. The default window is made on first need unless
  *    removed before, as vfio_iommu_spapr_tce does.
  *
- * Mappings are IOAS areas: a map is cut out of whatever it replaces at IO
- * page boundaries (iopt_cut_io_pages()), unmapped, then mapped; an unmap
+ * Mappings are IOAS areas over the registrations' pages, whose pin they
+ * borrow. A map whose range is taken clears it, cutting what it replaces
+ * at IO page boundaries (iopt_clear_io_pages()), and maps again; an unmap
  * is cut the same way. The differences from vfio_iommu_spapr_tce are in
  * docs/vfio.rst.
  *
@@ -573,12 +574,17 @@ static long iob_spapr_map(struct iob_spapr *sp, unsigned long arg)
 	rc = iob_spapr_collect(sp, &m, map.vaddr, map.size);
 	if (rc)
 		return rc;
-	/* What was mapped there is replaced. */
-	rc = iob_spapr_clear(sp, map.iova, map.iova + map.size - 1);
-	if (!rc) {
-		iova = map.iova;
-		rc = iopt_map(&sp->ioas->iopt, &m, &iova, prot, true, NULL,
-			      NULL);
+	iova = map.iova;
+	rc = iopt_map(&sp->ioas->iopt, &m, &iova, prot, true, NULL, NULL);
+	/*
+	 * What is mapped there already is replaced: cleared, then the map
+	 * again. A map that failed later than its check has no areas left.
+	 */
+	if (rc == -EEXIST && m.count) {
+		rc = iob_spapr_clear(sp, map.iova, map.iova + map.size - 1);
+		if (!rc)
+			rc = iopt_map(&sp->ioas->iopt, &m, &iova, prot, true,
+				      NULL, NULL);
 	}
 	iopt_mapping_release(&m);
 	return rc;
