@@ -369,12 +369,12 @@ static int tce_flush_stage(struct tce_table *tbl, u64 idx, unsigned int n,
 		for (k = 0; k < len; k++)
 			slot[k] = ((uva + (i + k) * pgsize) & mask) |
 				  TCE_SHADOW_VALID;
+		/* The ends of the map call, while their leaf is at hand. */
+		if (first && !i)
+			slot[0] |= TCE_SHADOW_FIRST;
+		if (last && i + len == n)
+			slot[len - 1] |= TCE_SHADOW_LAST;
 	}
-	if (first)
-		*tce_tree_slot(&tbl->shadow, idx, false) |= TCE_SHADOW_FIRST;
-	if (last)
-		*tce_tree_slot(&tbl->shadow, idx + n - 1, false) |=
-			TCE_SHADOW_LAST;
 	tbl->mapped += n;
 	return 0;
 }
