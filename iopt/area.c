@@ -506,12 +506,11 @@ out_unlock:
 static int iopt_insert_areas(struct iopt *iopt, struct iopt_mapping *m,
 			     u64 iova, int prot)
 {
-	unsigned long align = iopt->iova_alignment;
+	unsigned long align = iopt->iova_alignment, limit = iopt_area_limit();
 	struct iopt_area *area;
 
 	lockdep_assert_held_write(&iopt->iova_rwsem);
-	if (m->count > iopt_area_limit() ||
-	    iopt->nareas > iopt_area_limit() - m->count)
+	if (m->count > limit || iopt->nareas > limit - m->count)
 		return -ENOSPC;
 	list_for_each_entry(area, &m->areas, mapping) {
 		if ((prot & IOB_PT_WRITE) && !area->pages->writable)
@@ -525,7 +524,7 @@ static int iopt_insert_areas(struct iopt *iopt, struct iopt_mapping *m,
 		area->node.last += iova;
 		area->prot = prot;
 		iopt_itree_insert(&area->node, &iopt->areas);
-		cond_resched();
+		iopt_yield();
 	}
 	WRITE_ONCE(iopt->nareas, iopt->nareas + m->count);
 	return 0;

@@ -479,15 +479,11 @@ int iopt_pages_add_user(struct iopt_pages *pages, struct iopt_itn *user,
 void iopt_pages_remove_user(struct iopt_pages *pages, struct iopt_itn *user)
 {
 	/* A borrower's interval was never in the tree. */
-	if (RB_EMPTY_NODE(&user->rb)) {
-		atomic_dec(&pages->borrowers);
+	if (RB_EMPTY_NODE(&user->rb))
 		return;
-	}
 	mutex_lock(&pages->mutex);
-	if (user == pages->whole) {
-		WARN_ON_ONCE(atomic_read(&pages->borrowers));
+	if (user == pages->whole)
 		WRITE_ONCE(pages->whole, NULL);
-	}
 	iopt_pages_release_user(pages, user);
 	mutex_unlock(&pages->mutex);
 }
@@ -540,7 +536,6 @@ int iopt_pages_borrow(struct iopt_pages *pages, struct iopt_itn *user,
 	user->start = first;
 	user->last = last;
 	RB_CLEAR_NODE(&user->rb);
-	atomic_inc(&pages->borrowers);
 	return 0;
 }
 
@@ -566,7 +561,6 @@ void iopt_pages_split_user(struct iopt_pages *pages, struct iopt_itn *user,
 		rhs->last = user->last;
 		user->last = last;
 		RB_CLEAR_NODE(&rhs->rb);
-		atomic_inc(&pages->borrowers);
 		return;
 	}
 	mutex_lock(&pages->mutex);

@@ -52,8 +52,9 @@ enum iopt_pages_account {
  *	their users let go (see iopt_pages_frames())
  * @whole: the owner's user holding every page (iopt_pages_hold_whole()),
  *	or NULL. Set before any other user comes and cleared after the last
- *	has gone; READ_ONCE() without @mutex
- * @borrowers: users that borrow @whole's pin instead of holding their own
+ *	has gone; READ_ONCE() without @mutex. The users that borrow its pin
+ *	are in no tree: each holds a reference on the pages, which is what
+ *	keeps the owner from letting go first
  *
  * Each page is pinned and charged once however many users, areas, IOASes
  * and page tables use it; that is what makes IOMMU_IOAS_COPY free.
@@ -74,7 +75,6 @@ struct iopt_pages {
 	struct iopt_usage *usage;
 	struct xarray frames;
 	struct iopt_itn *whole;
-	atomic_t borrowers;
 };
 
 /*
