@@ -667,7 +667,7 @@ TEST(iommufd_container)
 {
 	long objects = iob_global_objects(), pinned = module_pinned_pages();
 	struct vfio_iommu_spapr_tce_info info = { .argsz = sizeof(info) };
-	__u32 ioas, other, pt;
+	__u32 ioas, other, pt, hwpt;
 	struct edu e0, e2;
 	unsigned int nwin;
 	unsigned char *b;
@@ -746,10 +746,28 @@ TEST(iommufd_container)
 	ASSERT_EQ(0, spapr_unmap(fd, DDW, SZ_64K, 0));
 	ASSERT_EQ(16, dev_live(edu_names[2], NULL));
 
-	/* The file closed first: the devices keep it until they go. */
+	/*
+	 * A HWPT of the file's own on the container's IOAS, with edu0 on it:
+	 * it gets the container's mappings, like any HWPT of an IOAS, and is
+	 * not in the container.
+	 */
+	ASSERT_EQ(0, iob_hwpt_alloc_tce(fd, e0.dev_id, ioas, 256ULL << 20, 16,
+					SZ_1G, &hwpt));
+	ASSERT_EQ(0, edu_attach(&e0, hwpt, &pt));
+	ASSERT_EQ(hwpt, pt);
+	ASSERT_EQ(16, dev_live(edu_names[0], NULL));
+	ASSERT_EQ(0, spapr_map(fd, b + SZ_64K, 0x200000, SZ_4K, SPAPR_RW));
+	ASSERT_EQ(17, dev_live(edu_names[0], NULL));
+	ASSERT_EQ(17, dev_live(edu_names[2], NULL));
+
+	/*
+	 * The file closed first: the devices keep it until they go; then
+	 * the mappings leave both page tables before the registration goes.
+	 */
 	close(fd);
-	ASSERT_EQ(16, dev_live(edu_names[2], NULL));
+	ASSERT_EQ(17, dev_live(edu_names[2], NULL));
 	edu_close(&e2);
+	ASSERT_EQ(17, dev_live(edu_names[0], NULL));
 	edu_close(&e0);
 	EXPECT_EQ(0, iob_hw_tces());
 	EXPECT_EQ(pinned, module_pinned_pages());
