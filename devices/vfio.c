@@ -104,26 +104,22 @@ static struct iob_pt *iob_vfio_pt_alloc(void *drv,
 	return g ? tce_ps_pt_alloc(g->tdev, req) : ERR_PTR(-ENXIO);
 }
 
-/* Every group to @pt; on error the ones moved go back to the old one. */
-static int iob_vfio_pt_set(void *drv, struct iob_pt *pt)
+static void *iob_vfio_group_next(void *drv, void *group)
 {
 	struct iob_vfio_container *c = drv;
-	struct iob_pt *old = iob_spapr_pt(c->sp);
-	struct iob_vfio_group *g;
-	int rc = 0;
+	struct iob_vfio_group *g = group;
 
-	list_for_each_entry(g, &c->groups, node) {
-		rc = tce_ps_set_pt(g->tdev, pt);
-		if (rc)
-			break;
-	}
-	if (!rc)
-		return 0;
-	list_for_each_entry_continue_reverse(g, &c->groups, node)
-		if (tce_ps_set_pt(g->tdev, old))
-			pr_warn("group %d: DMA blocked: its old windows could not be made again\n",
-				iommu_group_id(g->grp));
-	return rc;
+	if (!g)
+		return iob_vfio_first(c);
+	return list_is_last(&g->node, &c->groups) ? NULL :
+						     list_next_entry(g, node);
+}
+
+static int iob_vfio_group_set_pt(void *drv, void *group, struct iob_pt *pt)
+{
+	struct iob_vfio_group *g = group;
+
+	return tce_ps_set_pt(g->tdev, pt);
 }
 
 #ifdef CONFIG_EEH
@@ -214,7 +210,8 @@ static long iob_vfio_eeh(void *drv, unsigned long arg)
 static const struct iob_spapr_ops iob_vfio_spapr_ops = {
 	.caps = iob_vfio_caps,
 	.pt_alloc = iob_vfio_pt_alloc,
-	.pt_set = iob_vfio_pt_set,
+	.group_next = iob_vfio_group_next,
+	.group_set_pt = iob_vfio_group_set_pt,
 	.eeh = iob_vfio_eeh,
 };
 

@@ -33,6 +33,8 @@
  * and going (the owner of the groups takes it through iob_spapr_lock())
  * and so the windows, the regions and the binding to a process.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/errno.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
@@ -329,6 +331,33 @@ static int iob_spapr_find(struct iob_spapr *sp, u64 iova, u64 *start,
 }
 
 /*
+ * Move every group to @pt, all or nothing: on error the groups moved go
+ * back to the current page table, and one that cannot is left blocked.
+ */
+static int iob_spapr_move_groups(struct iob_spapr *sp, struct iob_pt *pt)
+{
+	const struct iob_spapr_ops *ops = sp->ops;
+	void *g, *undo;
+	int rc = 0;
+
+	for (g = ops->group_next(sp->drv, NULL); g;
+	     g = ops->group_next(sp->drv, g)) {
+		rc = ops->group_set_pt(sp->drv, g, pt);
+		if (rc)
+			break;
+	}
+	if (!rc)
+		return 0;
+	for (undo = ops->group_next(sp->drv, NULL); undo != g;
+	     undo = ops->group_next(sp->drv, undo))
+		if (ops->group_set_pt(sp->drv, undo, sp->pt)) {
+			pr_warn_ratelimited("a sPAPR container's group is blocked: its old windows could not be made again\n");
+			WARN_ON_ONCE(ops->group_set_pt(sp->drv, undo, NULL));
+		}
+	return rc;
+}
+
+/*
  * Make the windows @req: a page table with them is filled from the IOAS,
  * every group moves to it, and the old one goes. All or nothing.
  */
@@ -350,7 +379,7 @@ static int iob_spapr_set_windows(struct iob_spapr *sp,
 			return rc;
 		}
 	}
-	rc = sp->ops->pt_set(sp->drv, pt);
+	rc = iob_spapr_move_groups(sp, pt);
 	if (rc) {
 		if (pt) {
 			iopt_remove_pt(iopt, pt);

@@ -41,8 +41,10 @@ struct iob_spapr_caps {
  * @caps: what the container's groups can have; fails with -ENXIO when it
  *	has none
  * @pt_alloc: a page table with the windows @req, fit for every group
- * @pt_set: make every group translate through @pt (NULL: DMA blocked);
- *	all or nothing
+ * @group_next: the group after @group, the first for NULL; NULL after
+ *	the last
+ * @group_set_pt: make @group translate through @pt (NULL: DMA blocked,
+ *	which cannot fail); on error the group is as it was
  * @eeh: VFIO_EEH_PE_OP on every group, @arg the user's structure
  *
  * Called with the container's lock held; @drv is what iob_spapr_create()
@@ -52,7 +54,8 @@ struct iob_spapr_ops {
 	int (*caps)(void *drv, struct iob_spapr_caps *caps);
 	struct iob_pt *(*pt_alloc)(void *drv,
 				   const struct iommu_hwpt_iob_tce *req);
-	int (*pt_set)(void *drv, struct iob_pt *pt);
+	void *(*group_next)(void *drv, void *group);
+	int (*group_set_pt)(void *drv, void *group, struct iob_pt *pt);
 	long (*eeh)(void *drv, unsigned long arg);
 };
 

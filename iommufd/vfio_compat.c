@@ -416,26 +416,22 @@ static struct iob_pt *iob_vfio_spapr_pt_alloc(void *drv,
 				   sizeof(*req));
 }
 
-/* Every device to @pt; on error the ones moved go back to the old one. */
-static int iob_vfio_spapr_pt_set(void *drv, struct iob_pt *pt)
+static void *iob_vfio_spapr_next(void *drv, void *group)
 {
 	struct iob_vfio_spapr *c = drv;
-	struct iob_pt *old = iob_spapr_pt(c->sp);
-	struct iob_device *idev;
-	int rc = 0;
+	struct iob_device *idev = group;
 
-	list_for_each_entry(idev, &c->devs, container_item) {
-		rc = idev->ops->set_pt(idev, pt);
-		if (rc)
-			break;
-	}
-	if (!rc)
-		return 0;
-	list_for_each_entry_continue_reverse(idev, &c->devs, container_item)
-		if (idev->ops->set_pt(idev, old))
-			/* Blocking cannot fail: the device is left safe. */
-			idev->ops->set_pt(idev, NULL);
-	return rc;
+	if (!idev)
+		return iob_vfio_spapr_first(c);
+	return list_is_last(&idev->container_item, &c->devs) ? NULL :
+		list_next_entry(idev, container_item);
+}
+
+static int iob_vfio_spapr_set_pt(void *drv, void *group, struct iob_pt *pt)
+{
+	struct iob_device *idev = group;
+
+	return idev->ops->set_pt(idev, pt);
 }
 
 /* The devices of /dev/iommu have no EEH PE operations here. */
@@ -447,7 +443,8 @@ static long iob_vfio_spapr_eeh(void *drv, unsigned long arg)
 static const struct iob_spapr_ops iob_vfio_spapr_ops = {
 	.caps = iob_vfio_spapr_caps,
 	.pt_alloc = iob_vfio_spapr_pt_alloc,
-	.pt_set = iob_vfio_spapr_pt_set,
+	.group_next = iob_vfio_spapr_next,
+	.group_set_pt = iob_vfio_spapr_set_pt,
 	.eeh = iob_vfio_spapr_eeh,
 };
 
