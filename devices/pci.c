@@ -141,9 +141,9 @@ int iob_tces_show(struct seq_file *m, struct device *dev)
 	if (rc)
 		return rc;
 	for (i = 0; i < nwin; i++)
-		seq_printf(m, "window %u start %#llx size %#llx page_shift %u live %llu\n",
+		seq_printf(m, "window %u start %#llx size %#llx page_shift %u live %llu made %u\n",
 			   i, win[i].start, win[i].size, win[i].page_shift,
-			   win[i].live);
+			   win[i].live, win[i].made);
 	return 0;
 }
 

@@ -21,12 +21,14 @@ struct tce_ps_dev;
  * @size: bytes
  * @page_shift: log2 of the IO page size
  * @live: entries that are not zero
+ * @made: how often iobroker made the PE's window in this slot
  */
 struct tce_ps_window_scan {
 	u64 start;
 	u64 size;
 	unsigned int page_shift;
 	u64 live;
+	unsigned int made;
 };
 
 #ifdef CONFIG_PPC_PSERIES

@@ -57,6 +57,8 @@ struct tce_ps_pt;
  * @pt_node: in @pt's list of PEs
  * @list: per window, a 4 KiB H_PUT_TCE_INDIRECT list; used under the
  *	software window's lock
+ * @made: per window slot, how often its hypervisor window was made, for
+ *	tests
  */
 struct tce_ps_pe {
 	struct list_head node;
@@ -71,6 +73,7 @@ struct tce_ps_pe {
 	struct iommu_table *hw[TCE_MAX_WINDOWS];
 	struct list_head pt_node;
 	__be64 *list[TCE_MAX_WINDOWS];
+	unsigned int made[TCE_MAX_WINDOWS];
 };
 
 /**

@@ -109,22 +109,33 @@ static long tce_ps_unset_window(struct iommu_table_group *tg, int num)
 	return rc;
 }
 
-/* Remove @pe's windows, the 64-bit one first, as the platform needs. */
-static void tce_ps_drop_windows(struct tce_ps_pe *pe)
+/* Remove @pe's window @w, if made. */
+static void tce_ps_drop_window(struct tce_ps_pe *pe, unsigned int w)
 {
-	unsigned int w;
 	long rc;
 
-	for (w = TCE_MAX_WINDOWS; w-- > 0;) {
-		if (!pe->hw[w])
-			continue;
-		rc = tce_ps_unset_window(pe->tg, w);
-		if (rc)
-			pr_warn("group %d: removing window %u failed (%ld)\n",
-				pe->id, w, rc);
-		iommu_tce_table_put(pe->hw[w]);
-		pe->hw[w] = NULL;
-	}
+	if (!pe->hw[w])
+		return;
+	rc = tce_ps_unset_window(pe->tg, w);
+	if (rc)
+		pr_warn("group %d: removing window %u failed (%ld)\n", pe->id, w,
+			rc);
+	iommu_tce_table_put(pe->hw[w]);
+	pe->hw[w] = NULL;
+}
+
+/* Remove @pe's windows from @from on, the 64-bit one first, as the platform needs. */
+static void tce_ps_drop_windows_from(struct tce_ps_pe *pe, unsigned int from)
+{
+	unsigned int w;
+
+	for (w = TCE_MAX_WINDOWS; w-- > from;)
+		tce_ps_drop_window(pe, w);
+}
+
+static void tce_ps_drop_windows(struct tce_ps_pe *pe)
+{
+	tce_ps_drop_windows_from(pe, 0);
 }
 
 /*
@@ -149,41 +160,49 @@ static int tce_ps_reset(struct tce_ps_pe *pe)
 	return rc;
 }
 
-/* Make @pe's windows for @pt; on error @pe has none. */
-static int tce_ps_make_windows(struct tce_ps_pe *pe, struct tce_ps_pt *pt)
+/* Make @pe's window @w for window @w of @pt; on error it has none. */
+static int tce_ps_make_window(struct tce_ps_pe *pe, struct tce_ps_pt *pt,
+			      unsigned int w)
 {
-	struct iommu_table_group *tg = pe->tg;
+	const struct tce_table *sw = tce_ps_win(pt, w);
 	struct iommu_table *tbl;
-	unsigned int w;
 	long rc;
 
 	lockdep_assert_held(&pe->lock);
-	for (w = 0; w < pt->tp->nwin; w++) {
-		const struct tce_table *sw = tce_ps_win(pt, w);
+	rc = tce_ps_create_table(pe->tg, w, sw->geo.page_shift, sw->geo.size,
+				 pt->hw_levels[w], &tbl);
+	if (rc)
+		return rc;
+	rc = tce_ps_set_window(pe->tg, w, tbl);
+	if (!rc && (tbl->it_offset << tbl->it_page_shift != sw->geo.offset ||
+		    tbl->it_page_shift != sw->geo.page_shift ||
+		    tbl->it_size != sw->nentries)) {
+		pr_warn("group %d: window %u is at %#lx, not %#llx\n", pe->id, w,
+			tbl->it_offset << tbl->it_page_shift, sw->geo.offset);
+		rc = -EINVAL;
+	}
+	pe->hw[w] = tbl;
+	pe->made[w]++;
+	if (rc)
+		tce_ps_drop_window(pe, w);
+	return rc;
+}
 
-		rc = tce_ps_create_table(tg, w, sw->geo.page_shift,
-					 sw->geo.size, pt->hw_levels[w], &tbl);
-		if (rc)
-			goto err_drop;
-		rc = tce_ps_set_window(tg, w, tbl);
-		if (!rc && (tbl->it_offset << tbl->it_page_shift !=
-			    sw->geo.offset ||
-			    tbl->it_page_shift != sw->geo.page_shift ||
-			    tbl->it_size != sw->nentries)) {
-			pr_warn("group %d: window %u is at %#lx, not %#llx\n",
-				pe->id, w, tbl->it_offset << tbl->it_page_shift,
-				sw->geo.offset);
-			rc = -EINVAL;
+/* Make @pe's windows for @pt from window @from on; on error none of those. */
+static int tce_ps_make_windows_from(struct tce_ps_pe *pe, struct tce_ps_pt *pt,
+				    unsigned int from)
+{
+	unsigned int w;
+	int rc;
+
+	for (w = from; w < pt->tp->nwin; w++) {
+		rc = tce_ps_make_window(pe, pt, w);
+		if (rc) {
+			tce_ps_drop_windows_from(pe, from);
+			return rc;
 		}
-		pe->hw[w] = tbl;
-		if (rc)
-			goto err_drop;
 	}
 	return 0;
-
-err_drop:
-	tce_ps_drop_windows(pe);
-	return rc;
 }
 
 /* @pe translates through nothing; make it translate through @pt. */
@@ -193,7 +212,7 @@ static int tce_ps_attach_pt(struct tce_ps_pe *pe, struct tce_ps_pt *pt)
 	int rc;
 
 	lockdep_assert_held(&pe->lock);
-	rc = tce_ps_make_windows(pe, pt);
+	rc = tce_ps_make_windows_from(pe, pt, 0);
 	if (rc)
 		return rc;
 	tce_ps_lock_pts(pt, NULL);
@@ -232,13 +251,15 @@ static void tce_ps_detach_pt(struct tce_ps_pe *pe)
 	tce_ps_drop_windows(pe);
 }
 
-static bool tce_ps_same_shape(struct tce_ps_pt *a, struct tce_ps_pt *b)
+/* Whether @a and @b have the same windows in slots 0 to @n - 1. */
+static bool tce_ps_same_windows(struct tce_ps_pt *a, struct tce_ps_pt *b,
+				unsigned int n)
 {
 	unsigned int w;
 
-	if (a->tp->nwin != b->tp->nwin)
+	if (n > a->tp->nwin || n > b->tp->nwin)
 		return false;
-	for (w = 0; w < a->tp->nwin; w++) {
+	for (w = 0; w < n; w++) {
 		const struct tce_geometry *ga = &tce_ps_win(a, w)->geo;
 		const struct tce_geometry *gb = &tce_ps_win(b, w)->geo;
 
@@ -280,6 +301,51 @@ static int tce_ps_switch_pt(struct tce_ps_pe *pe, struct tce_ps_pt *from,
 	return rc;
 }
 
+/*
+ * Move @pe from @from to @to, which have the same windows in the slots
+ * both have and differ in the windows after them: the common windows stay
+ * and are rewritten in place, so DMA through them never fails, while the
+ * windows only @to has are made and those only @from has removed (the
+ * 64-bit window made or removed beside a 32-bit one that stays, as VFIO's
+ * users do). On error @pe is back on @from as far as the hypervisor lets
+ * us.
+ */
+static int tce_ps_reshape_pt(struct tce_ps_pe *pe, struct tce_ps_pt *from,
+			     struct tce_ps_pt *to)
+{
+	unsigned int keep = min(from->tp->nwin, to->tp->nwin), w, done;
+	int rc;
+
+	lockdep_assert_held(&pe->lock);
+	rc = tce_ps_make_windows_from(pe, to, keep);
+	if (rc)
+		return rc;
+	tce_ps_lock_pts(from, to);
+	for (done = 0; done < to->tp->nwin && !rc; done++)
+		rc = tce_ps_hw_sync(pe, done, done < keep ? from : NULL, to);
+	if (rc) {
+		for (w = 0; w < done; w++)
+			if (w >= keep)
+				tce_ps_hw_unsync(pe, w, to);
+			else if (tce_ps_hw_sync(pe, w, to, from))
+				pr_warn("group %d: window %u not restored\n",
+					pe->id, w);
+	} else {
+		for (w = keep; w < from->tp->nwin; w++)
+			if (tce_ps_hw_unsync(pe, w, from))
+				pr_warn("group %d: window %u not fully cleared\n",
+					pe->id, w);
+		list_move(&pe->pt_node, &to->pes);
+		WRITE_ONCE(from->npes, from->npes - 1);
+		WRITE_ONCE(to->npes, to->npes + 1);
+		pe->pt = to;
+	}
+	tce_ps_unlock_pts(from, to);
+	/* Either way, the windows past the common ones are not @pe->pt's. */
+	tce_ps_drop_windows_from(pe, pe->pt->tp->nwin);
+	return rc;
+}
+
 /* Can @pe have @pt's windows? */
 static int tce_ps_check_fit(struct tce_ps_pe *pe, struct tce_ps_pt *pt)
 {
@@ -305,8 +371,10 @@ static int tce_ps_check_fit(struct tce_ps_pe *pe, struct tce_ps_pt *pt)
  * All devices of a PE translate through the same page table: a device
  * cannot switch while another device of its PE is attached. Switching
  * between page tables with the same windows rewrites the entries in
- * place, so DMA to an IOVA both map never fails; otherwise the PE's
- * windows are removed and made again, and DMA is blocked in between.
+ * place, so DMA to an IOVA both map never fails; so does a switch that
+ * only adds or removes windows after the ones both have, for those. Any
+ * other switch removes the PE's windows and makes them again, and DMA is
+ * blocked in between.
  *
  * Return: 0; -EINVAL if the PE cannot have the page table's windows or
  * another device of the PE uses another page table; or what the platform
@@ -341,8 +409,12 @@ int tce_ps_set_pt(struct tce_ps_dev *tdev, struct iob_pt *ipt)
 		goto out_unlock;
 	if (!cur) {
 		rc = tce_ps_attach_pt(pe, new);
-	} else if (tce_ps_same_shape(cur, new)) {
+	} else if (cur->tp->nwin == new->tp->nwin &&
+		   tce_ps_same_windows(cur, new, cur->tp->nwin)) {
 		rc = tce_ps_switch_pt(pe, cur, new);
+	} else if (tce_ps_same_windows(cur, new, min(cur->tp->nwin,
+						     new->tp->nwin))) {
+		rc = tce_ps_reshape_pt(pe, cur, new);
 	} else {
 		tce_ps_detach_pt(pe);
 		rc = tce_ps_attach_pt(pe, new);
@@ -614,6 +686,7 @@ int tce_ps_scan(struct device *dev, struct tce_ps_window_scan *win,
 		win[n].size = (u64)tbl->it_size << tbl->it_page_shift;
 		win[n].page_shift = tbl->it_page_shift;
 		win[n].live = 0;
+		win[n].made = pe && i < TCE_MAX_WINDOWS ? pe->made[i] : 0;
 		for (e = 0; e < tbl->it_size; e++) {
 			if (tbl->it_ops->get(tbl, tbl->it_offset + e))
 				win[n].live++;
