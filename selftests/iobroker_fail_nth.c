@@ -462,7 +462,20 @@ static int spapr_calls(struct seq *s)
 	    iob_ioctl(s->fd, VFIO_IOMMU_MAP_DMA, &map) ||
 	    iob_ioctl(s->fd, VFIO_IOMMU_UNMAP_DMA, &unmap))
 		return -1;
+	/*
+	 * The 64-bit window removed beside the 32-bit one that stays, made
+	 * again and mapped: the 32-bit window is kept in the hypervisor.
+	 */
 	rm.start_addr = DDW;
+	if (iob_ioctl(s->fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm))
+		return -1;
+	cr.page_shift = 16;
+	cr.window_size = 1ULL << 30;
+	map.iova = DDW;
+	map.size = page_size;
+	if (iob_ioctl(s->fd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr) ||
+	    iob_ioctl(s->fd, VFIO_IOMMU_MAP_DMA, &map))
+		return -1;
 	return iob_ioctl(s->fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm) ? -1 : 0;
 }
 

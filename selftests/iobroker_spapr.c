@@ -404,6 +404,80 @@ TEST_F(spapr, rules_map)
 	ASSERT_EQ(0, spapr_unregister(self->container, b, BUF_LEN / 2));
 }
 
+/*
+ * How often the hypervisor window in slot @w of the fixture's device was
+ * made, from its debugfs file; -1 if it cannot be read.
+ */
+static int window_made(int grp_id, unsigned int w)
+{
+	char path[128], line[256];
+	unsigned long long start, size, live;
+	unsigned int i, shift, made;
+	int found = -1;
+	FILE *f;
+
+	if (grp_id >= 0)
+		snprintf(path, sizeof(path),
+			 "/sys/kernel/debug/iobroker/vfio/%d/tces", grp_id);
+	else
+		snprintf(path, sizeof(path),
+			 "/sys/kernel/debug/iobroker/pci/%s/tces", edu_names[2]);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "window %u start %llx size %llx page_shift %u live %llu made %u",
+			   &i, &start, &size, &shift, &live, &made) == 6 &&
+		    i == w)
+			found = made;
+	fclose(f);
+	return found;
+}
+
+/*
+ * QEMU makes the 64-bit window beside the 32-bit one, and a guest may
+ * remove it again: the 32-bit window stays as it is in the hypervisor
+ * (never made again, its TCEs never gone), so DMA through it goes on.
+ */
+TEST_F(spapr, windows_kept)
+{
+	unsigned char *b = self->buf;
+	unsigned int nwin;
+	int made0;
+	__u64 start;
+
+	ASSERT_EQ(0, spapr_register(self->container, b, BUF_LEN / 2));
+	ASSERT_EQ(0, spapr_remove(self->container, 0));
+	ASSERT_EQ(0, spapr_create(self->container, 12, 256 << 20, 1, &start));
+	ASSERT_EQ(0, start);
+	ASSERT_EQ(0, spapr_map(self->container, b, 0x100000, 4 * SZ_4K,
+			       SPAPR_RW));
+	made0 = window_made(self->grp_id, 0);
+	ASSERT_LE(1, made0);
+
+	ASSERT_EQ(0, spapr_create(self->container, 16, SZ_1G, 1, &start));
+	ASSERT_EQ(DDW, start);
+	ASSERT_EQ(4, live_tces(self->grp_id, &nwin));
+	ASSERT_EQ(2, nwin);
+	ASSERT_EQ(made0, window_made(self->grp_id, 0));
+	ASSERT_EQ(0, spapr_map(self->container, b + SZ_64K, DDW, SZ_64K,
+			       SPAPR_RW));
+	memset(b + SZ_64K, 0, LEN);
+	ASSERT_EQ(0, dma_copy(&self->e, 0x100000, DDW));
+	ASSERT_EQ(0, memcmp(b, b + SZ_64K, LEN));
+
+	ASSERT_EQ(0, spapr_remove(self->container, DDW));
+	ASSERT_EQ(4, live_tces(self->grp_id, &nwin));
+	ASSERT_EQ(1, nwin);
+	ASSERT_EQ(made0, window_made(self->grp_id, 0));
+	ASSERT_EQ(0, dma_copy(&self->e, 0x100000, 0x102000));
+	ASSERT_EQ(0, memcmp(b, b + 2 * SZ_4K, LEN));
+
+	ASSERT_EQ(0, spapr_unmap(self->container, 0x100000, 4 * SZ_4K, 0));
+	ASSERT_EQ(0, spapr_remove(self->container, 0));
+	ASSERT_EQ(0, spapr_unregister(self->container, b, BUF_LEN / 2));
+}
+
 /* UNMAP_DMA: any run of IO pages, flags 0, no size written back. */
 TEST_F(spapr, rules_unmap)
 {
