@@ -112,11 +112,12 @@ static long own_injected(void)
 	return n > 0 ? strtol(buf, NULL, 10) : -1;
 }
 
-/* What a sequence opened, for the sweep to close. */
+/* What a sequence opened, for the sweep to close; -1 for nothing. */
 struct seq {
 	int fd;
 	int afd;
 	struct edu e;
+	struct edu e2;
 	char *mem;
 	size_t len;
 };
@@ -131,6 +132,7 @@ static void seq_close(struct seq *s)
 	if (s->afd >= 0)
 		close(s->afd);
 	edu_close(&s->e);
+	edu_close(&s->e2);
 	if (s->fd >= 0)
 		close(s->fd);
 	s->afd = -1;
@@ -405,7 +407,12 @@ static int seq_edu(struct seq *s)
 	return 0;
 }
 
-/* The group of the third edu, handed to vfio-pci; "" if none. */
+/*
+ * The third edu, which is in another group than the first: handed to
+ * vfio-pci for VFIO's container (its group's file in spapr_group), or to
+ * iobroker-pci as a second group of /dev/iommu's; "" if none.
+ */
+static char edu2_name[32];
 static char spapr_group[32];
 
 /*
@@ -500,8 +507,9 @@ static int seq_vfio_spapr(struct seq *s)
 
 /*
  * /dev/iommu as the container: the v2 type on the IOAS of VFIO's calls,
- * the first edu bound and attached to it, then the container's calls,
- * and the device out and back in.
+ * the first and the third edu (two groups, so that a failed window change
+ * takes one group back) bound and attached to it, then the container's
+ * calls, and the first device out and back in.
  */
 static int seq_iommufd_spapr(struct seq *s)
 {
@@ -511,10 +519,12 @@ static int seq_iommufd_spapr(struct seq *s)
 	if (s->fd < 0)
 		return -1;
 	if (edu_open(&s->e, edu_name) || edu_bind(&s->e, s->fd) ||
+	    edu_open(&s->e2, edu2_name) || edu_bind(&s->e2, s->fd) ||
 	    iob_ioas_alloc(s->fd, &ioas) || iob_ioas_alloc(s->fd, &other) ||
 	    iob_vfio_ioas(s->fd, IOMMU_VFIO_IOAS_SET, &ioas) ||
 	    ioctl(s->fd, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_v2_IOMMU) ||
-	    edu_attach(&s->e, ioas, NULL) || spapr_calls(s))
+	    edu_attach(&s->e, ioas, NULL) || edu_attach(&s->e2, ioas, NULL) ||
+	    spapr_calls(s))
 		return -1;
 	if (edu_attach(&s->e, other, NULL) || edu_attach(&s->e, ioas, NULL) ||
 	    edu_detach(&s->e))
@@ -570,7 +580,7 @@ static unsigned int sweep(struct __test_metadata *_metadata,
 			  const char *name, seq_fn fn)
 {
 	struct baseline want, now;
-	struct seq s = {};
+	struct seq s = { .fd = -1, .afd = -1, .e.fd = -1, .e2.fd = -1 };
 	long own0, own;
 	unsigned int n;
 	int rc;
@@ -635,6 +645,7 @@ FIXTURE_VARIANT(fail_nth) {
 	seq_fn fn;
 	bool edu;
 	bool spapr;
+	bool edu2;
 };
 
 FIXTURE_VARIANT_ADD(fail_nth, ioas) {
@@ -688,6 +699,7 @@ FIXTURE_VARIANT_ADD(fail_nth, iommufd_spapr) {
 	.name = "iommufd_spapr",
 	.fn = seq_iommufd_spapr,
 	.edu = true,
+	.edu2 = true,
 };
 
 FIXTURE_SETUP(fail_nth)
@@ -695,8 +707,13 @@ FIXTURE_SETUP(fail_nth)
 	ASSERT_TRUE(injection_ready) TH_LOG("fault injection is not set up");
 	if (variant->edu)
 		ASSERT_NE(0, edu_name[0]) TH_LOG("the rig gives edu devices");
+	if (variant->spapr || variant->edu2)
+		ASSERT_NE(0, edu2_name[0]) TH_LOG("the rig gives three edu devices");
+	/* The third edu goes to the driver the sequence needs. */
 	if (variant->spapr)
-		ASSERT_NE(0, spapr_group[0]) TH_LOG("the rig gives three edu devices");
+		ASSERT_EQ(0, pci_bind(edu2_name, "vfio-pci"));
+	if (variant->edu2)
+		ASSERT_EQ(0, pci_bind(edu2_name, EDU_DRIVER));
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
 	ASSERT_LE(0, nth_fd);
 }
@@ -707,7 +724,13 @@ FIXTURE_TEARDOWN(fail_nth)
 		close(nth_fd);
 }
 
-TEST_F(fail_nth, sweep)
+/*
+ * A sweep runs its sequence once for every failure point, some 200 times
+ * for the sPAPR containers with two groups, each run making windows with
+ * hypercalls; under emulation with KASAN and lockdep that takes longer
+ * than the harness's default 30 s guard against a hang.
+ */
+TEST_F_TIMEOUT(fail_nth, sweep, 300)
 {
 	EXPECT_LT(10, sweep(_metadata, variant->name, variant->fn));
 }
@@ -720,9 +743,11 @@ __attribute__((constructor)) static void prepare_injection(void)
 
 	if (n > 0 && !pci_bind(names[0], EDU_DRIVER))
 		snprintf(edu_name, sizeof(edu_name), "%s", names[0]);
-	if (n > 2 && !pci_bind(names[2], "vfio-pci"))
+	if (n > 2) {
+		snprintf(edu2_name, sizeof(edu2_name), "%s", names[2]);
 		snprintf(spapr_group, sizeof(spapr_group), "/dev/vfio/%d",
 			 pci_iommu_group(names[2]));
+	}
 	injection_ready = !setup_injection();
 }
 
