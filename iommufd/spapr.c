@@ -228,12 +228,17 @@ void iob_spapr_destroy(struct iob_spapr *sp)
 		sp->pt->ops->free(sp->pt);
 	}
 	/*
-	 * The maps borrow the registrations' pins, so they go first (on a
-	 * file's IOAS, as the file goes, with whatever else it maps: no
-	 * access is left to refuse). Then registered memory goes, while the
-	 * context, whose counters its pins are on, is still there.
+	 * Maps of registered memory borrow its pins, so they go first (on a
+	 * file's IOAS, as the file goes, with whatever else it maps: no call
+	 * runs and no access is left to refuse). Then registered memory goes,
+	 * while the context, whose counters its pins are on, is still there.
+	 * A container that never registered memory has no map to take out,
+	 * and leaves a file's IOAS alone: it may be one that lost the race
+	 * to be the file's container, on an IOAS in use meanwhile.
 	 */
-	WARN_ON_ONCE(iopt_unmap(&sp->ioas->iopt, 0, U64_MAX, &unmapped));
+	if (sp->nregions)
+		WARN_ON_ONCE(iopt_unmap(&sp->ioas->iopt, 0, U64_MAX,
+					&unmapped));
 	while ((node = iopt_itree_iter_first(&sp->regions, 0, ULONG_MAX))) {
 		iopt_itree_remove(node, &sp->regions);
 		iob_spapr_region_free(container_of(node,

@@ -526,7 +526,8 @@ u32 iob_vfio_container_id(struct iob_vfio_spapr *c)
 /**
  * iob_vfio_join() - a device joins a container, as a group joins VFIO's
  * @c: the container
- * @idev: the device, locked, in no container and not attached
+ * @idev: the device, locked, in no container; detached, or attached to a
+ *	HWPT it is being replaced from (the caller lets go of that HWPT)
  *
  * The device must have a TCE IOMMU with dynamic windows (EINVAL) of the
  * same driver as the devices in already (EPERM); it then translates
