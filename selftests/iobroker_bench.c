@@ -58,6 +58,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <time.h>
 
@@ -835,16 +837,30 @@ static void bench_access(const char *mem, char *buf)
 /* Is @part among the parts named on the command line (all if none)? */
 /* --- a listener on the monitor group --------------------------------------- */
 
-static atomic_bool listening;
+/* The monitor socket, and an eventfd that tells the listener to stop. */
+struct listen_fds {
+	int nl;
+	int stop;
+};
 
-/* Read whatever the monitor group sends until told to stop. */
+/*
+ * Read whatever the monitor group sends until told to stop. It sleeps in
+ * poll() with no timeout: a thread that woke every few milliseconds would
+ * be timed instead of the module, since under TCG the idle vCPU it wakes
+ * slows the busy one.
+ */
 static void *listener(void *arg)
 {
 	static char buf[NLRAW_BUF];
-	int fd = *(int *)arg;
+	const struct listen_fds *l = arg;
+	struct pollfd p[2] = {
+		{ .fd = l->nl, .events = POLLIN },
+		{ .fd = l->stop, .events = POLLIN },
+	};
 
-	while (listening)
-		nlraw_read(fd, buf, 10);
+	while (poll(p, 2, -1) >= 0 && !p[1].revents)
+		if (p[0].revents)
+			recv(l->nl, buf, sizeof(buf), MSG_DONTWAIT);
 	return NULL;
 }
 
@@ -885,6 +901,7 @@ static void bench_listen(const char *mem, char *buf)
 {
 	unsigned long size;
 	int nl, family, group, fd, r, rc;
+	struct listen_fds l;
 	double none[3], mon[3];
 	pthread_t th;
 	__u32 ioas;
@@ -902,14 +919,18 @@ static void bench_listen(const char *mem, char *buf)
 	for (size = 1UL << 20; !rc && size <= MAX_SIZE; size *= 16) {
 		for (r = 0; r < 3 && !rc; r++) {
 			none[r] = time_pairs(fd, ioas, buf, size);
-			rc = nlraw_join(nl, group);
-			listening = true;
+			l.nl = nl;
+			l.stop = eventfd(0, EFD_CLOEXEC);
+			rc = l.stop < 0 ? errno : nlraw_join(nl, group);
 			if (!rc)
-				rc = pthread_create(&th, NULL, listener, &nl);
+				rc = pthread_create(&th, NULL, listener, &l);
 			mon[r] = rc ? -1 : time_pairs(fd, ioas, buf, size);
-			listening = false;
-			if (!rc)
+			if (!rc) {
+				eventfd_write(l.stop, 1);
 				pthread_join(th, NULL);
+			}
+			if (l.stop >= 0)
+				close(l.stop);
 			setsockopt(nl, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP,
 				   &group, sizeof(group));
 			if (none[r] < 0 || mon[r] < 0)
