@@ -13,6 +13,8 @@
  * edu2 behind another.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -929,6 +931,118 @@ TEST(close_group_first)
 TEST(close_by_exit)
 {
 	closed_clean(_metadata, 2);
+}
+
+/*
+ * Two VFIO_SET_IOMMU(v2) calls racing on one /dev/iommu file while the
+ * test maps and unmaps on the file's IOAS. Both calls may find the IOAS
+ * empty and build a container; the one that loses the publication frees
+ * its own on the spot. That container has registered nothing, so it must
+ * leave the IOAS alone: it used to unmap everything on it, which took
+ * away a map of the file's own, or WARNed over one in flight.
+ */
+#define TYPE_RACE_SECONDS 3
+
+struct type_race {
+	int fd;
+	pthread_barrier_t go, done;
+	int setters_left;
+	long rc[2];
+	int quit;
+};
+
+struct type_setter {
+	struct type_race *race;
+	int idx;
+};
+
+static void *type_setter(void *arg)
+{
+	struct type_setter *t = arg;
+	struct type_race *r = t->race;
+
+	for (;;) {
+		pthread_barrier_wait(&r->go);
+		if (__atomic_load_n(&r->quit, __ATOMIC_ACQUIRE))
+			return NULL;
+		r->rc[t->idx] = vfio_value(r->fd, VFIO_SET_IOMMU,
+					   VFIO_SPAPR_TCE_v2_IOMMU);
+		__atomic_fetch_sub(&r->setters_left, 1, __ATOMIC_RELEASE);
+		pthread_barrier_wait(&r->done);
+	}
+}
+
+TEST(set_iommu_race)
+{
+	long objects = iob_global_objects(), pinned = module_pinned_pages();
+	long rounds = 0, won = 0, lost = 0, busy = 0, maps = 0;
+	struct type_setter t[2];
+	struct type_race r = { 0 };
+	pthread_t th[2];
+	__u64 unmapped;
+	time_t end;
+	__u32 ioas;
+	void *b;
+	int i;
+
+	b = mmap(NULL, SZ_64K, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, b);
+	ASSERT_EQ(0, pthread_barrier_init(&r.go, NULL, 3));
+	ASSERT_EQ(0, pthread_barrier_init(&r.done, NULL, 3));
+	for (i = 0; i < 2; i++) {
+		t[i].race = &r;
+		t[i].idx = i;
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, type_setter, &t[i]));
+	}
+	end = time(NULL) + TYPE_RACE_SECONDS;
+	while (time(NULL) < end) {
+		r.fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+		ASSERT_LE(0, r.fd);
+		ASSERT_EQ(0, iob_ioas_alloc(r.fd, &ioas));
+		ASSERT_EQ(0, iob_vfio_ioas(r.fd, IOMMU_VFIO_IOAS_SET, &ioas));
+		r.setters_left = 2;
+		pthread_barrier_wait(&r.go);
+		/* Whatever the file's own map meets, it stays until unmapped. */
+		do {
+			ASSERT_EQ(0, iob_map_fixed(r.fd, ioas, b, SZ_64K,
+						   SZ_1G));
+			unmapped = 0;
+			ASSERT_EQ(0, iob_unmap(r.fd, ioas, SZ_1G, SZ_64K,
+					       &unmapped));
+			ASSERT_EQ(SZ_64K, unmapped);
+			maps++;
+		} while (__atomic_load_n(&r.setters_left, __ATOMIC_ACQUIRE));
+		pthread_barrier_wait(&r.done);
+		/* One container at most; the other call EINVAL or EBUSY. */
+		for (i = 0; i < 2; i++) {
+			if (!r.rc[i])
+				continue;
+			ASSERT_TRUE(r.rc[i] == -EINVAL || r.rc[i] == -EBUSY)
+				TH_LOG("SET_IOMMU: %s", strerror(-r.rc[i]));
+			busy += r.rc[i] == -EBUSY;
+			lost += r.rc[i] == -EINVAL;
+		}
+		ASSERT_FALSE(!r.rc[0] && !r.rc[1]);
+		won += !r.rc[0] || !r.rc[1];
+		/* The container holds the IOAS for the file's life. */
+		if (!r.rc[0] || !r.rc[1])
+			ASSERT_EQ(EBUSY, iob_destroy(r.fd, ioas));
+		ASSERT_EQ(0, close(r.fd));
+		rounds++;
+	}
+	__atomic_store_n(&r.quit, 1, __ATOMIC_RELEASE);
+	pthread_barrier_wait(&r.go);
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	ksft_print_msg("%ld rounds: %ld containers, %ld EINVAL, %ld EBUSY, %ld maps\n",
+		       rounds, won, lost, busy, maps);
+	ASSERT_LT(0, won);
+	ASSERT_EQ(objects, iob_global_objects());
+	ASSERT_EQ(pinned, module_pinned_pages());
+	pthread_barrier_destroy(&r.go);
+	pthread_barrier_destroy(&r.done);
+	munmap(b, SZ_64K);
 }
 
 TEST_HARNESS_MAIN
