@@ -181,6 +181,14 @@ static int tce_ps_make_window(struct tce_ps_pe *pe, struct tce_ps_pt *pt,
 			tbl->it_offset << tbl->it_page_shift, sw->geo.offset);
 		rc = -EINVAL;
 	}
+	/*
+	 * KVM may attach a guest's TCE table to this one. Its handlers give
+	 * every TCE back to userspace only while the table has a userspace
+	 * view, which the platform allocates without checking; without one
+	 * KVM would clear entries behind the IOAS (docs/vfio.rst).
+	 */
+	if (!rc && !tbl->it_userspace)
+		rc = -ENOMEM;
 	pe->hw[w] = tbl;
 	pe->made[w]++;
 	if (rc)
