@@ -27,7 +27,11 @@ struct iommu_table_group;
 #define TCE_PS_LIST_ENTRIES	(SZ_4K / sizeof(__be64))
 static_assert(TCE_BATCH <= TCE_PS_LIST_ENTRIES);
 
-/* Bus address PAPR hypervisors give a dynamic window beside the default. */
+/*
+ * Bus address PAPR hypervisors usually give a dynamic window beside the
+ * default one; where a PE can have both, the address is asked of the
+ * platform instead (tce_ps_find_ddw()).
+ */
 #define TCE_PS_DDW_START	BIT_ULL(59)
 
 /*

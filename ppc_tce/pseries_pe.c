@@ -469,6 +469,31 @@ static void tce_ps_read_caps(struct tce_ps_pe *pe)
 	caps->max_entries_log2 = TCE_PS_MAX_ENTRIES_LOG2;
 }
 
+/*
+ * Where the platform puts a dynamic window beside the default one: the
+ * hypervisor chooses, and a window must be made where it is, so one small
+ * window is made and removed again to see. QEMU's PHB uses its
+ * dma64_win_addr property, 1 << 59 unless set otherwise (DPDK wants 0). A
+ * PE that cannot have two windows keeps the usual address; so does one
+ * whose probe fails, which then fails the same way for a real window.
+ */
+static void tce_ps_find_ddw(struct tce_ps_pe *pe)
+{
+	struct tce_caps *caps = &pe->caps;
+	struct iommu_table *tbl;
+	unsigned int shift;
+
+	if (!caps->ddw || caps->max_windows < 2 || !caps->pgsizes)
+		return;
+	shift = __ffs(caps->pgsizes);
+	if (tce_ps_create_table(pe->tg, 1, shift, BIT_ULL(shift + 1), 1, &tbl))
+		return;
+	caps->ddw_start = tbl->it_offset << tbl->it_page_shift;
+	if (tce_ps_unset_window(pe->tg, 1))
+		pr_warn("group %d: removing the probe window failed\n", pe->id);
+	iommu_tce_table_put(tbl);
+}
+
 static struct tce_ps_pe *tce_ps_find_pe(struct iommu_group *grp)
 {
 	struct tce_ps_pe *pe;
@@ -551,6 +576,8 @@ static struct tce_ps_dev *tce_ps_claim_grp(struct iommu_group *grp,
 	} else {
 		pe = tce_ps_new_pe(grp, tg);
 		rc = pe ? tce_ps_reset(pe) : -ENOMEM;
+		if (!rc)
+			tce_ps_find_ddw(pe);
 		if (rc) {
 			if (pe)
 				tce_ps_free_pe(pe);

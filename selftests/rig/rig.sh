@@ -173,6 +173,8 @@ boot() {
 		-device edu,bus=phb1.0,addr=0x2,dma_mask=0xffffffffffffffff \
 		-device spapr-pci-host-bridge,index=2,id=phb2 \
 		-device edu,bus=phb2.0,addr=0x1,dma_mask=0xffffffffffffffff \
+		-device spapr-pci-host-bridge,index=3,id=phb3,dma_win_addr=0x800000000000000,dma64_win_addr=0 \
+		-device edu,bus=phb3.0,addr=0x1,dma_mask=0xffffffffffffffff \
 		-kernel "$2/vmlinux" -initrd "$1/initramfs.cpio" \
 		-append "console=hvc0 hugepagesz=1G hugepages=1 panic_on_warn=1 panic=-1 oops=panic hung_task_panic=1 softlockup_panic=1 iobroker.mode=$mode${guest_append:+ $guest_append}" \
 		</dev/null &
