@@ -2,15 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install what the rig needs from Debian's archive, only what is missing,
-# and fetch a static ppc64le busybox for the guest's shell and libnl's
-# static libraries for its netlink programs. Safe to run
+# and fetch a static ppc64le busybox for the guest's shell, and the static
+# libraries of libnl and DPDK for its netlink and DPDK programs. Safe to run
 # again and again; a machine that has everything only gets checked.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${IOBROKER_CACHE:-${HOME:-/root}/.cache/iobroker}
 # The pinned versions: LINUX_SOURCE_VERSION, QEMU_VERSION, BUSYBOX_VERSION,
-# LIBNL_VERSION.
+# LIBNL_VERSION, and DPDK's with the libraries it links.
 . "$here/inputs"
 
 # Host tools, the kernel source, the ppc64le cross toolchain and QEMU;
@@ -90,11 +90,17 @@ if [ ! -x "$bb" ] ||
 	log "guest busybox: $bb"
 fi
 
-# libnl for iobctl and the netlink tests, the same way: the ppc64el -dev
+# Static libraries for guest programs come the same way: the ppc64el -dev
 # packages carry static archives and headers, which is all a static link
 # needs. Installing them would pull the ppc64el C library onto the host.
-nl=$cache/libnl
-if [ "$(cat "$nl/version" 2>/dev/null)" != "$LIBNL_VERSION" ]; then
+# unpack NAME TAG PKG=VERSION...: unpack the packages into $cache/NAME,
+# unless the TAG recorded there says they are there already.
+unpack() {
+	what=$1
+	dir=$cache/$1
+	tag=$2
+	shift 2
+	[ "$(cat "$dir/version" 2>/dev/null)" != "$tag" ] || return 0
 	if ! dpkg --print-foreign-architectures | grep -qx ppc64el; then
 		log "adding ppc64el as a foreign architecture"
 		$sudo dpkg --add-architecture ppc64el
@@ -104,22 +110,32 @@ if [ "$(cat "$nl/version" 2>/dev/null)" != "$LIBNL_VERSION" ]; then
 	updated=1
 	tmp=$(mktemp -d)
 	if ! (cd "$tmp" && $sudo apt-get download -qq \
-		-o APT::Sandbox::User=root \
-		"libnl-3-dev:ppc64el=$LIBNL_VERSION" \
-		"libnl-genl-3-dev:ppc64el=$LIBNL_VERSION" >&2); then
-		log "libnl ppc64el $LIBNL_VERSION is not in the archive; bump selftests/rig/inputs"
+		-o APT::Sandbox::User=root "$@" >&2); then
+		log "$* not all in the archive; bump selftests/rig/inputs"
 		exit 1
 	fi
-	rm -rf "$nl.tmp"
-	mkdir -p "$nl.tmp"
+	rm -rf "$dir.tmp"
+	mkdir -p "$dir.tmp"
 	for d in "$tmp"/*.deb; do
-		dpkg-deb -x "$d" "$nl.tmp"
+		dpkg-deb -x "$d" "$dir.tmp"
 	done
-	echo "$LIBNL_VERSION" >"$nl.tmp/version"
-	rm -rf "$tmp" "$nl"
-	mv "$nl.tmp" "$nl"
-	log "guest libnl: $nl"
-fi
+	echo "$tag" >"$dir.tmp/version"
+	rm -rf "$tmp" "$dir"
+	mv "$dir.tmp" "$dir"
+	log "guest $what: $dir"
+}
+
+# libnl for iobctl and the netlink tests.
+unpack libnl "$LIBNL_VERSION" \
+	"libnl-3-dev:ppc64el=$LIBNL_VERSION" \
+	"libnl-genl-3-dev:ppc64el=$LIBNL_VERSION"
+
+# DPDK's EAL for iobroker_dpdk, with the libraries its archive needs.
+unpack dpdk "$DPDK_VERSION $NUMA_VERSION $LIBBSD_VERSION $LIBMD_VERSION" \
+	"libdpdk-dev:ppc64el=$DPDK_VERSION" \
+	"libnuma-dev:ppc64el=$NUMA_VERSION" \
+	"libbsd-dev:ppc64el=$LIBBSD_VERSION" \
+	"libmd-dev:ppc64el=$LIBMD_VERSION"
 
 # Whatever was there before, what the rig uses now must be the pins.
 "$here/inputs.sh" check

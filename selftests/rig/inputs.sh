@@ -6,7 +6,8 @@
 #
 #   inputs.sh check     exit non-zero, naming each difference, unless the
 #                       installed linux-source and its tarball, QEMU and
-#                       the cached busybox are the pinned ones
+#                       the cached busybox, libnl and DPDK are the pinned
+#                       ones
 #   inputs.sh describe  one line naming them, for the verdict
 set -eu
 
@@ -46,13 +47,16 @@ check)
 	v=$(cat "$cache/libnl/version" 2>/dev/null || true)
 	[ "$v" = "$LIBNL_VERSION" ] ||
 		complain "the cached libnl is '${v:-missing}', the rig pins $LIBNL_VERSION"
+	v=$(cat "$cache/dpdk/version" 2>/dev/null || true)
+	[ "$v" = "$DPDK_VERSION $NUMA_VERSION $LIBBSD_VERSION $LIBMD_VERSION" ] ||
+		complain "the cached DPDK is '${v:-missing}', the rig pins $DPDK_VERSION (libnuma $NUMA_VERSION, libbsd $LIBBSD_VERSION, libmd $LIBMD_VERSION)"
 	if [ $bad -ne 0 ]; then
 		printf '[inputs] run make deps, or bump selftests/rig/inputs after a check on the new versions\n' >&2
 		exit 1
 	fi
 	;;
 describe)
-	echo "inputs: linux-source-6.12 $LINUX_SOURCE_VERSION (sha256 $(echo "$LINUX_SOURCE_SHA256" | cut -c1-16)...), qemu-system-ppc $QEMU_VERSION, busybox-static $BUSYBOX_VERSION, libnl $LIBNL_VERSION"
+	echo "inputs: linux-source-6.12 $LINUX_SOURCE_VERSION (sha256 $(echo "$LINUX_SOURCE_SHA256" | cut -c1-16)...), qemu-system-ppc $QEMU_VERSION, busybox-static $BUSYBOX_VERSION, libnl $LIBNL_VERSION, dpdk $DPDK_VERSION"
 	;;
 *)
 	echo "usage: $0 check|describe" >&2
