@@ -173,10 +173,11 @@ static inline int spapr_unmap(int c, __u64 iova, __u64 size, __u32 flags)
 }
 
 /*
- * The device of @group named @name as an edu, with its BAR mapped and
- * memory decoding and bus mastering on; 0 or an errno.
+ * A VFIO device file @fd of the edu named @name as an edu, with its BAR
+ * mapped and memory decoding and bus mastering on; 0 or an errno. @e
+ * owns @fd from then on, also on error.
  */
-static inline int vfio_edu_open(struct edu *e, int group, const char *name)
+static inline int vfio_edu_device(struct edu *e, int fd, const char *name)
 {
 	struct vfio_region_info cfg = {
 		.argsz = sizeof(cfg),
@@ -187,9 +188,7 @@ static inline int vfio_edu_open(struct edu *e, int group, const char *name)
 
 	memset(e, 0, sizeof(*e));
 	snprintf(e->name, sizeof(e->name), "%s", name);
-	e->fd = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, name);
-	if (e->fd < 0)
-		return errno;
+	e->fd = fd;
 	rc = iob_ioctl(e->fd, VFIO_DEVICE_GET_REGION_INFO, &cfg);
 	if (rc)
 		return rc;
@@ -201,6 +200,19 @@ static inline int vfio_edu_open(struct edu *e, int group, const char *name)
 	    sizeof(cmd))
 		return eio;
 	return edu_map_bar(e);
+}
+
+/* The device of @group named @name as an edu, as vfio_edu_device(). */
+static inline int vfio_edu_open(struct edu *e, int group, const char *name)
+{
+	int fd = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, name);
+
+	if (fd < 0) {
+		memset(e, 0, sizeof(*e));
+		e->fd = -1;
+		return errno;
+	}
+	return vfio_edu_device(e, fd, name);
 }
 
 /*

@@ -28,7 +28,7 @@ tests="iobroker_abi iobroker_ioas iobroker_lifetime iobroker_mock
        iobroker_option iobroker_race iobroker_rlimit iobroker_tce
        iobroker_edu iobroker_access iobroker_swdma
        iobroker_fail_nth iobroker_memlock iobroker_stress iobroker_regress
-       iobroker_vfio iobroker_spapr iobroker_netlink"
+       iobroker_vfio iobroker_spapr iobroker_netlink iobroker_dpdk"
 suites="iobroker_dispatch iobroker_object iobroker_iopt iobroker_tce"
 # Linux's own iommufd selftests (selftests/Makefile builds them from the
 # kernel tree), in the order make check runs them; the cases of iommufd
@@ -89,7 +89,8 @@ build_all() {
 		IOBROKER_TEST=y modules >&2
 	log "building selftests and init"
 	make -s -C "$top/selftests" O="$out/userspace" \
-		KSRC="$(readlink -f "$1/source")" LIBNL="$cache/libnl" >&2
+		KSRC="$(readlink -f "$1/source")" LIBNL="$cache/libnl" \
+		DPDK="$cache/dpdk" >&2
 }
 
 # VFIO, built as modules (config/base.config), in load order: iobroker
