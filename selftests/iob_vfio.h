@@ -217,10 +217,13 @@ static inline int vfio_edu_open(struct edu *e, int group, const char *name)
 
 /*
  * The windows the hypervisor holds for VFIO group @grp, read back entry by
- * entry (H_GET_TCE) through iobroker's debugfs: how many, and the live
- * entries of all of them; -1 when iobroker does not serve the group.
+ * entry (H_GET_TCE) through iobroker's debugfs: how many, their starts and
+ * IO page shifts if asked for (room for two), and the live entries of all
+ * of them; -1 when iobroker does not serve the group.
  */
-static inline long long vfio_live_tces(int grp, unsigned int *nwin)
+static inline long long vfio_windows(int grp, unsigned int *nwin,
+				     unsigned long long *starts,
+				     unsigned int *shifts)
 {
 	char path[128], line[256];
 	unsigned long long start, size, n, live = 0;
@@ -235,6 +238,10 @@ static inline long long vfio_live_tces(int grp, unsigned int *nwin)
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "window %u start %llx size %llx page_shift %u live %llu",
 			   &w, &start, &size, &shift, &n) == 5) {
+			if (starts && count < 2)
+				starts[count] = start;
+			if (shifts && count < 2)
+				shifts[count] = shift;
 			live += n;
 			count++;
 		}
@@ -242,6 +249,12 @@ static inline long long vfio_live_tces(int grp, unsigned int *nwin)
 	if (nwin)
 		*nwin = count;
 	return live;
+}
+
+/* The same, only the count of windows and live entries. */
+static inline long long vfio_live_tces(int grp, unsigned int *nwin)
+{
+	return vfio_windows(grp, nwin, NULL, NULL);
 }
 
 #endif

@@ -76,30 +76,6 @@ static int seg_add(const struct rte_memseg_list *msl,
 	return 0;
 }
 
-/* The first window VFIO group @grp has in the hypervisor: start and shift. */
-static int first_window(int grp, __u64 *start, unsigned int *shift)
-{
-	char path[128], line[256];
-	unsigned long long s, size, live;
-	unsigned int w;
-	int rc = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path),
-		 "/sys/kernel/debug/iobroker/vfio/%d/tces", grp);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (rc && fgets(line, sizeof(line), f))
-		if (sscanf(line, "window %u start %llx size %llx page_shift %u live %llu",
-			   &w, &s, &size, shift, &live) == 5) {
-			*start = s;
-			rc = 0;
-		}
-	fclose(f);
-	return rc;
-}
-
 /* What a case does in its child, once edu is set up in DPDK's container. */
 typedef void (*dpdk_case)(struct __test_metadata *_metadata, struct edu *e,
 			  int grp);
@@ -129,9 +105,9 @@ static void with_dpdk(struct __test_metadata *_metadata, dpdk_case fn)
 	if (!pid) {
 		struct vfio_device_info info = { .argsz = sizeof(info) };
 		struct seg_sum sum = { 0 };
-		unsigned int nwin = 0, shift = 0;
+		unsigned long long starts[2] = { 1, 1 };
+		unsigned int nwin = 0, shifts[2] = {};
 		struct edu e;
-		__u64 start = 1;
 		int fd = -1, grp = -1;
 
 		ASSERT_EQ(0, eal_start());
@@ -147,11 +123,11 @@ static void with_dpdk(struct __test_metadata *_metadata, dpdk_case fn)
 		 * one window DPDK made at 0 in its hugepage size, and one TCE
 		 * for each page of every segment.
 		 */
-		ASSERT_EQ(sum.bytes / sum.page, vfio_live_tces(grp, &nwin));
+		ASSERT_EQ(sum.bytes / sum.page,
+			  vfio_windows(grp, &nwin, starts, shifts));
 		ASSERT_EQ(1, nwin);
-		ASSERT_EQ(0, first_window(grp, &start, &shift));
-		ASSERT_EQ(0, start);
-		ASSERT_EQ(sum.page, 1ULL << shift);
+		ASSERT_EQ(0, starts[0]);
+		ASSERT_EQ(sum.page, 1ULL << shifts[0]);
 
 		ASSERT_EQ(0, vfio_edu_device(&e, fd, name));
 		fn(_metadata, &e, grp);
