@@ -319,14 +319,51 @@ static u64 tce_clear_range(struct tce_table *tbl, u64 idx, u64 n,
 	return cleared;
 }
 
-/* Is any entry of [idx, idx + n) mapped? */
-static bool tce_any_mapped(struct tce_table *tbl, u64 idx, u64 n)
+/*
+ * The last leaf of the shadow one call found. Levels stay until the table
+ * goes, so within a call (under the table lock) it stays valid: a map of a
+ * few entries walks the tree once to check, populate and record them.
+ */
+struct tce_cursor {
+	u64 first;	/* index of @slot[0] */
+	u64 len;	/* entries from there to the end of the leaf, 0 for none */
+	u64 *slot;
+};
+
+/* tce_tree_leaf() on the shadow, through the cursor. */
+static u64 *tce_cursor_leaf(struct tce_table *tbl, struct tce_cursor *cur,
+			    u64 idx, u64 *len)
+{
+	u64 *slot;
+
+	if (cur->len && idx >= cur->first && idx - cur->first < cur->len) {
+		*len = cur->len - (idx - cur->first);
+		return cur->slot + (idx - cur->first);
+	}
+	slot = tce_tree_leaf(&tbl->shadow, idx, false, len);
+	if (slot) {
+		cur->first = idx;
+		cur->len = *len;
+		cur->slot = slot;
+	}
+	return slot;
+}
+
+/*
+ * Is any entry of [idx, idx + n) mapped? *@missing is set if a leaf of the
+ * range does not exist yet.
+ */
+static bool tce_any_mapped(struct tce_table *tbl, struct tce_cursor *cur,
+			   u64 idx, u64 n, bool *missing)
 {
 	u64 end = idx + n, len, k, *slot;
 
+	*missing = false;
 	for (; idx < end; idx += len) {
-		slot = tce_tree_leaf(&tbl->shadow, idx, false, &len);
+		slot = tce_cursor_leaf(tbl, cur, idx, &len);
 		len = min(len, end - idx);
+		if (!slot)
+			*missing = true;
 		for (k = 0; slot && k < len; k++)
 			if (slot[k])
 				return true;
@@ -348,8 +385,9 @@ static bool tce_range(struct tce_table *tbl, u64 iova, u64 len, u64 *idx,
 }
 
 /* Hand the staged entries to the backend and record them in the shadow. */
-static int tce_flush_stage(struct tce_table *tbl, u64 idx, unsigned int n,
-			   u64 uva, bool first, bool last)
+static int tce_flush_stage(struct tce_table *tbl, struct tce_cursor *cur,
+			   u64 idx, unsigned int n, u64 uva, bool first,
+			   bool last)
 {
 	u64 pgsize = 1ULL << tbl->geo.page_shift;
 	unsigned int i;
@@ -364,7 +402,7 @@ static int tce_flush_stage(struct tce_table *tbl, u64 idx, unsigned int n,
 		return rc;
 	/* The leaves were populated before the first batch. */
 	for (i = 0; i < n; i += len) {
-		slot = tce_tree_leaf(&tbl->shadow, idx + i, false, &len);
+		slot = tce_cursor_leaf(tbl, cur, idx + i, &len);
 		len = min_t(u64, len, n - i);
 		for (k = 0; k < len; k++)
 			slot[k] = ((uva + (i + k) * pgsize) & mask) |
@@ -395,8 +433,10 @@ int tce_table_map(struct tce_table *tbl, u64 iova, u64 uva,
 		  const struct iob_pt_seg *segs, unsigned int nsegs, u64 perm)
 {
 	u64 pgsize = 1ULL << tbl->geo.page_shift;
+	struct tce_cursor cur = {};
 	u64 idx0, n = 0, done = 0, i;
 	unsigned int s, staged = 0;
+	bool missing;
 	int rc = 0;
 
 	if (!perm || perm & ~TCE_PERM_MASK)
@@ -410,11 +450,11 @@ int tce_table_map(struct tce_table *tbl, u64 iova, u64 uva,
 		return -EINVAL;
 
 	mutex_lock(&tbl->lock);
-	if (tce_any_mapped(tbl, idx0, n)) {
+	if (tce_any_mapped(tbl, &cur, idx0, n, &missing)) {
 		rc = -EEXIST;
 		goto out_unlock;
 	}
-	rc = tce_tree_populate(&tbl->shadow, idx0, n);
+	rc = missing ? tce_tree_populate(&tbl->shadow, idx0, n) : 0;
 	if (rc)
 		goto out_unlock;
 
@@ -427,7 +467,7 @@ int tce_table_map(struct tce_table *tbl, u64 iova, u64 uva,
 							  perm);
 			if (staged < TCE_BATCH && done + staged < n)
 				continue;
-			rc = tce_flush_stage(tbl, idx0 + done, staged,
+			rc = tce_flush_stage(tbl, &cur, idx0 + done, staged,
 					     uva + done * pgsize, !done,
 					     done + staged == n);
 			if (rc)

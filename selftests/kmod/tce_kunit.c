@@ -169,6 +169,42 @@ static void test_level_boundaries(struct kunit *test)
 	tp->pt.ops->free(&tp->pt);
 }
 
+/*
+ * A map that starts in a leaf of the shadow that exists and goes on into
+ * one that does not: the check finds the first leaf once, the second is
+ * made, and every entry is recorded where it belongs.
+ */
+static void test_map_into_a_new_leaf(struct kunit *test)
+{
+	struct tce_pt *tp = sw_table(test, 0, SZ_4G, 12, 2);
+	struct tce_table *t = tp->win[0];
+	u64 lsz = 1ULL << t->shadow.level_shift, pg = SZ_4K, i, *shadow;
+	size_t before;
+
+	KUNIT_ASSERT_EQ(test, map1(tp, (lsz - 2) * pg, SZ_1G, pg), 0);
+	before = t->shadow.bytes;
+	KUNIT_ASSERT_EQ(test, map1(tp, (lsz - 1) * pg, SZ_2G, 3 * pg), 0);
+	KUNIT_EXPECT_GT(test, t->shadow.bytes, before);
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_EQ(test, tce_table_lookup(t, (lsz - 1 + i) * pg),
+				SZ_2G + i * pg);
+		shadow = tce_tree_slot(&t->shadow, lsz - 1 + i, false);
+		KUNIT_ASSERT_NOT_NULL(test, shadow);
+		KUNIT_EXPECT_EQ(test, *shadow & ~TCE_SHADOW_FLAGS,
+				0x7f0000000000ULL + (lsz - 1 + i) * pg);
+		KUNIT_EXPECT_EQ(test, !!(*shadow & TCE_SHADOW_FIRST), i == 0);
+		KUNIT_EXPECT_EQ(test, !!(*shadow & TCE_SHADOW_LAST), i == 2);
+	}
+	/* Taken entries are found in either leaf, by a map from either. */
+	KUNIT_EXPECT_EQ(test, map1(tp, (lsz + 1) * pg, 0, 2 * pg), -EEXIST);
+	KUNIT_EXPECT_EQ(test, map1(tp, (lsz - 3) * pg, 0, 2 * pg), -EEXIST);
+	KUNIT_EXPECT_EQ(test, t->mapped, 4ull);
+	KUNIT_EXPECT_EQ(test, tce_table_unmap(t, (lsz - 1) * pg, 3 * pg), 3ull);
+	KUNIT_EXPECT_EQ(test, tce_table_unmap(t, (lsz - 2) * pg, pg), 1ull);
+	KUNIT_EXPECT_EQ(test, t->mapped, 0ull);
+	tp->pt.ops->free(&tp->pt);
+}
+
 static void test_clear_over_holes(struct kunit *test)
 {
 	struct tce_pt *tp = sw_table(test, 0, SZ_4G, 12, 2);
@@ -538,6 +574,7 @@ static struct kunit_case iob_tce_cases[] = {
 	KUNIT_CASE(test_window_bounds),
 	KUNIT_CASE(test_narrow_aperture),
 	KUNIT_CASE(test_level_boundaries),
+	KUNIT_CASE(test_map_into_a_new_leaf),
 	KUNIT_CASE(test_clear_over_holes),
 	KUNIT_CASE(test_big_page_in_small_entries),
 	KUNIT_CASE(test_split_runs),
