@@ -932,9 +932,13 @@ int iopt_clear_io_pages(struct iopt *iopt, u64 start, u64 last)
 	area = iopt_area_first(iopt, start, last);
 	if (!area)
 		goto out_unlock;
-	if (area->node.start < start)
+	if (area->node.start < start) {
 		rc = iopt_split_area(iopt, area, start, true);
-	area = iopt_area_first(iopt, last, last);
+		area = NULL;
+	}
+	/* An area from @start on that reaches @last is the one to cut there. */
+	if (!area || area->node.last < last)
+		area = iopt_area_first(iopt, last, last);
 	if (!rc && area && area->node.last != last)
 		rc = iopt_split_area(iopt, area, last + 1, true);
 	if (!rc)
@@ -946,7 +950,7 @@ int iopt_clear_io_pages(struct iopt *iopt, u64 start, u64 last)
 		iopt_unfill_area(iopt, area);
 		iopt_remove_area(iopt, area);
 		iopt_retire_area(iopt, area);
-		cond_resched();
+		iopt_yield();
 	}
 out_unlock:
 	up_write(&iopt->iova_rwsem);

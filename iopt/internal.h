@@ -44,7 +44,9 @@ void iopt_drop_spare(struct iopt *iopt);
  */
 static inline struct iob_pt *iopt_pt_at(struct iopt *iopt, unsigned long i)
 {
-	return i < iopt->npts ? xa_load(&iopt->pts, i) : NULL;
+	if (i >= iopt->npts)
+		return NULL;
+	return i ? xa_load(&iopt->pts, i) : iopt->pt0;
 }
 
 /*

@@ -58,6 +58,7 @@ void iopt_init(struct iopt *iopt)
 	iopt->allowed = RB_ROOT_CACHED;
 	iopt->reserved = RB_ROOT_CACHED;
 	xa_init_flags(&iopt->pts, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
+	iopt->pt0 = NULL;
 	iopt->npts = 0;
 	iopt->nareas = 0;
 	iopt->nreserved = 0;
@@ -170,6 +171,7 @@ int iopt_add_pt(struct iopt *iopt, struct iob_pt *pt)
 		goto out_unreserve;
 	}
 	iopt->npts++;
+	iopt->pt0 = xa_load(&iopt->pts, 0);
 	iopt->iova_alignment = align;
 	goto out_unlock;
 
@@ -221,6 +223,7 @@ void iopt_remove_pt(struct iopt *iopt, struct iob_pt *pt)
 			 GFP_KERNEL);
 	xa_erase(&iopt->pts, iopt->npts - 1);
 	iopt->npts--;
+	iopt->pt0 = xa_load(&iopt->pts, 0);
 	iopt_unreserve(iopt, pt);
 	iopt->iova_alignment = iopt_wanted_alignment(iopt);
 out_unlock:

@@ -99,6 +99,8 @@ struct iopt_access {
  * @pts: the page tables (struct iob_pt) mapping this IOVA space,
  *	indices 0 to @npts - 1 with no hole, kept so by iopt_remove_pt();
  *	changed under both semaphores' write side
+ * @pt0: the page table at index 0 of @pts, or NULL: the one most IOVA
+ *	spaces have, found without a look into the xarray. Changed with @pts
  * @npts: number of page tables
  * @nareas: areas in @areas, live or not; at most the module's
  *	max_ioas_areas parameter. Written under the write side of
@@ -128,6 +130,7 @@ struct iopt {
 	struct rb_root_cached allowed;
 	struct rb_root_cached reserved;
 	struct xarray pts;
+	struct iob_pt *pt0;
 	unsigned int npts;
 	unsigned long nareas;
 	unsigned int nreserved;
