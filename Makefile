@@ -15,6 +15,10 @@
 #                     map/unmap throughput, iobroker against Linux's own
 #                     iommufd and VFIO, in two guests booted one after the
 #                     other; BENCH picks parts (default: all)
+#   make profile [PROFILE_SECS=10]
+#                     guest instructions, blocks and hypercalls per
+#                     single-page MAP_DMA/UNMAP_DMA, by function: iobroker
+#                     against vfio_iommu_spapr_tce (counted by a QEMU plugin)
 #   make              build the modules for the test guest's kernel
 #   make KDIR=/lib/modules/$(uname -r)/build
 #                     build iobroker.ko for another kernel, e.g. on a
@@ -63,6 +67,9 @@ lint: deps
 bench: deps
 	@BENCH="$(BENCH)" $(RIG)/rig.sh bench
 
+profile: deps
+	@PROFILE_SECS="$(PROFILE_SECS)" $(RIG)/rig.sh profile
+
 clean-modules:
 	rm -f *.ko *.o *.mod *.mod.c .*.cmd .module-common.o Module.symvers \
 		modules.order
@@ -72,4 +79,4 @@ clean-modules:
 clean: clean-modules
 	rm -rf build
 
-.PHONY: all modules deps check run guest fuzz lint bench clean clean-modules
+.PHONY: all modules deps check run guest fuzz lint bench profile clean clean-modules

@@ -36,7 +36,9 @@
  *
  * Usage: iobroker_bench WHO [PART...], WHO "iobroker" or "upstream", PART
  * any of "pin", "map" (with the kernel memory a mapping costs), "tce",
- * "vfio" and "access"; all of them by default.
+ * "vfio" and "access"; all of them by default. iobroker_bench WHO loop
+ * SECS runs QEMU's pattern on VFIO's container for the rig's instruction
+ * profile.
  *
  * Output lines, for the host to merge:
  *   B map|unmap <tables> <mem> <bytes> <usec per call> <GB/s>
@@ -50,6 +52,8 @@
  *   B access pin|unpin|read|write|sread|swrite <mem> <bytes> <usec> <GB/s>
  *   B listen none|monitor <bytes> <usec per map+unmap> <GB/s>
  *   B skip <what> <why>
+ *   B module <name> <load address>, B loop start <who>,
+ *	B loop end <who> <calls> <usec per call> (the loop)
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -951,6 +955,61 @@ static void bench_listen(const char *mem, char *buf)
 	close(nl);
 }
 
+/*
+ * For rig.sh profile: QEMU's pattern, as in tce_pages(), for @secs
+ * seconds without a break, between two marks the host watches for to
+ * take its snapshots of the guest's instruction counts. First the load
+ * address of each module, so that the host can name what it counts.
+ * Return: the exit status.
+ */
+static int bench_loop(unsigned int secs)
+{
+	char names[EDU_MAX][32], line[512], name[64], addr[32];
+	double start, end;
+	unsigned long calls = 0, i;
+	__u64 base;
+	FILE *f;
+	char *buf;
+	int rc;
+
+	f = fopen("/proc/modules", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %*s %*s %*s %*s %31s", name, addr) == 2)
+			printf("B module %s %s\n", name, addr);
+	if (f)
+		fclose(f);
+	if (edu_find(names, EDU_MAX) < 1) {
+		printf("B skip loop edu-not-found\n");
+		return 1;
+	}
+	buf = get_memory(false);
+	if (!buf) {
+		printf("B skip loop %s\n", strerror(errno));
+		return 1;
+	}
+	rc = vfio_way.setup(names[0], false, &base);
+	if (!rc)
+		rc = vfio_way.prepin(buf, MAX_SIZE);
+	printf("B loop start %s\n", who);
+	start = now_ns();
+	end = start + secs * 1e9;
+	while (!rc && now_ns() < end) {
+		for (i = 0; i < PAGES_CALLS && !rc; i++)
+			rc = vfio_way.map(buf + i * 4096, base + i * 4096, 4096);
+		for (i = 0; i < PAGES_CALLS && !rc; i++)
+			rc = vfio_way.unmap(buf + i * 4096, base + i * 4096,
+					    4096);
+		calls += 2 * PAGES_CALLS;
+	}
+	printf("B loop end %s %lu %.2f\n", who, calls,
+	       (now_ns() - start) / 1e3 / (calls ? calls : 1));
+	if (rc)
+		printf("B skip loop %s\n", strerror(rc));
+	vfio_way.teardown();
+	munmap(buf, MAX_SIZE);
+	return !!rc;
+}
+
 static bool wanted(int argc, char **argv, const char *part)
 {
 	int i;
@@ -972,6 +1031,11 @@ int main(int argc, char **argv)
 
 	if (argc > 1)
 		who = argv[1];
+	/* Not a part: only rig.sh profile asks for it. */
+	if (argc == 4 && !strcmp(argv[2], "loop")) {
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		return bench_loop(atoi(argv[3]));
+	}
 	pin = wanted(argc, argv, "pin");
 	map = wanted(argc, argv, "map");
 	access = wanted(argc, argv, "access");

@@ -12,12 +12,15 @@
 #   rig.sh bench            benchmarks, iobroker then upstream iommufd;
 #                           BENCH='tce pin' runs only those parts
 #                           (pin, map, tce, access)
+#   rig.sh profile          guest instructions per single-page MAP_DMA
+#                           and UNMAP_DMA, iobroker against VFIO's own
+#                           backend, by function; PROFILE_SECS (10)
 #
 # Environment: IOBROKER_CACHE (kernel cache, default ~/.cache/iobroker),
 # JOBS (parallel build jobs), TIMEOUT (seconds the guest may run).
 set -eu
 
-mode=${1:?usage: rig.sh check|run|guest|fuzz|bench}
+mode=${1:?usage: rig.sh check|run|guest|fuzz|bench|profile}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 rig=$top/selftests/rig
 out=$top/build
@@ -165,6 +168,7 @@ boot() {
 	: >"$1/console.log"
 	set +e
 	timeout --foreground "$3" qemu-system-ppc64 \
+		${qemu_plugin:+-plugin "$qemu_plugin"} \
 		-M pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off \
 		-cpu power9 -smp 2 -m 4G \
 		-nodefaults -display none -monitor none -no-reboot \
@@ -357,8 +361,90 @@ run_bench() {
 	} | tee "$out/bench-report.txt"
 }
 
+# The instruction profile (make profile): QEMU's pattern of one IO page
+# per MAP_DMA and UNMAP_DMA, served by iobroker's VFIO backend and by
+# vfio_iommu_spapr_tce as a module in iobroker's kernel, and by
+# vfio_iommu_spapr_tce built into the reference. A TCG plugin (tbprof.c)
+# counts every translation block the guest runs; the host snapshots the
+# counts PROFILE_SECS apart (default 10) while the guest loops, and
+# tbprof.py turns the difference into guest instructions, blocks and
+# hypercalls per call, by function. Unlike times under TCG, which move by
+# a tenth from one boot to the next, the counts are the same every run.
+run_profile() {
+	kb=$("$rig/kernel.sh" bench)
+	kref=$("$rig/kernel.sh" bench ref)
+	build_all "$kb"
+	secs=${PROFILE_SECS:-10}
+	cc -O2 -Wall -Wextra -shared -fPIC -o "$out/tbprof.so" "$rig/tbprof.c"
+	sides=
+	for who in iobroker upstream; do
+		run=$out/profile-$who
+		rm -rf "$run"
+		mkdir -p "$run"
+		{
+			if [ $who = iobroker ]; then
+				load_modules "$kb"
+				echo "text loop 600 /bin/iobroker_bench iobroker loop $((secs + 8))"
+				unload_modules
+				echo "insmod /lib/modules/vfio_iommu_spapr_tce.ko"
+				echo "text loop-vfio 600 /bin/iobroker_bench vfio-module loop $((secs + 8))"
+			else
+				echo "text loop 600 /bin/iobroker_bench upstream loop $((secs + 8))"
+			fi
+		} >"$run/plan"
+		qemu_plugin="$out/tbprof.so,trigger=$run/trigger"
+		if [ $who = iobroker ]; then
+			profile_watch "$run" "$secs" iobroker vfio-module &
+			watcher=$!
+			initramfs "$run" "$kb" yes
+			boot "$run" "$kb" 1200 0
+			sides="$sides $run/iobroker $kb $run/vfio-module $kb"
+		else
+			profile_watch "$run" "$secs" upstream &
+			watcher=$!
+			initramfs "$run" "$kref" no
+			boot "$run" "$kref" 1200 0
+			sides="$sides $run/upstream $kref"
+		fi
+		kill $watcher 2>/dev/null || true
+		qemu_plugin=
+		awk -v qemu_status=$qstatus -f "$rig/report.awk" \
+			"$run/results.log" "$run/console.log" \
+			>"$run/verdict" || { cat "$run/verdict"; exit 1; }
+	done
+	# shellcheck disable=SC2086
+	python3 "$rig/tbprof.py" $sides | tee "$out/profile-report.txt"
+}
+
+# profile_watch RUNDIR SECS WHO...: for each WHO in turn, once the guest
+# says its loop started, snapshot the counts twice, SECS apart, into
+# RUNDIR/WHO.a and RUNDIR/WHO.b.
+profile_watch() {
+	dir=$1
+	gap=$2
+	shift 2
+	for side in "$@"; do
+		until grep -q "^B loop start $side\$" "$dir/results.log" 2>/dev/null; do
+			sleep 1
+		done
+		sleep 3
+		profile_snap "$dir" "$dir/$side.a"
+		sleep "$gap"
+		profile_snap "$dir" "$dir/$side.b"
+	done
+}
+
+profile_snap() {
+	echo "$2" >"$1/trigger.new"
+	mv "$1/trigger.new" "$1/trigger"
+	while [ -e "$1/trigger" ]; do
+		sleep 0.2
+	done
+}
+
 case $mode in
 check|run|guest|fuzz) run_debug ;;
 bench) run_bench ;;
+profile) run_profile ;;
 *) log "unknown mode $mode"; exit 2 ;;
 esac
