@@ -574,6 +574,37 @@ static int iob_spapr_collect(struct iob_spapr *sp, struct iopt_mapping *m,
 	return -EINVAL;
 }
 
+/*
+ * Map by growing the mapping that ends at @iova - 1, where it maps the
+ * memory just before @vaddr in the registration that holds all of @vaddr
+ * to @vaddr + @size - 1 (iopt_extend_io_pages()): QEMU maps one IO page
+ * per call, in order. What is mapped in the way is replaced. -ENOENT
+ * where no mapping can grow so.
+ */
+static int iob_spapr_extend(struct iob_spapr *sp, u64 vaddr, u64 iova,
+			    u64 size, int prot)
+{
+	struct iopt *iopt = &sp->ioas->iopt;
+	struct iob_spapr_region *r;
+	struct iopt_itn *node;
+	int rc;
+
+	node = iopt_itree_iter_first(&sp->regions, vaddr, vaddr + size - 1);
+	if (!node || node->start > vaddr || node->last < vaddr + size - 1)
+		return -ENOENT;
+	r = container_of(node, struct iob_spapr_region, node);
+	rc = iopt_extend_io_pages(iopt, r->pages, vaddr - r->pages->uaddr, iova,
+				  size, prot);
+	if (rc == -EEXIST) {
+		rc = iob_spapr_clear(sp, iova, iova + size - 1);
+		if (!rc)
+			rc = iopt_extend_io_pages(iopt, r->pages,
+						  vaddr - r->pages->uaddr,
+						  iova, size, prot);
+	}
+	return rc;
+}
+
 static long iob_spapr_map(struct iob_spapr *sp, unsigned long arg)
 {
 	struct vfio_iommu_type1_dma_map map;
@@ -605,6 +636,9 @@ static long iob_spapr_map(struct iob_spapr *sp, unsigned long arg)
 		return 0;
 	if (map.vaddr > ULONG_MAX - map.size + 1)
 		return -EINVAL;
+	rc = iob_spapr_extend(sp, map.vaddr, map.iova, map.size, prot);
+	if (rc != -ENOENT)
+		return rc;
 	rc = iob_spapr_collect(sp, &m, map.vaddr, map.size);
 	if (rc)
 		return rc;

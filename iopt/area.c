@@ -902,6 +902,142 @@ int iopt_cut(struct iopt *iopt, u64 last)
 }
 EXPORT_SYMBOL_IOB_TEST(iopt_cut);
 
+/*
+ * Whether @area may grow or shrink at its ends in place: live, filled, with
+ * no unmap waiting on it and no access pinning in it, and borrowing the
+ * whole pin of registered memory, so that its interval of pages is only
+ * bookkeeping, in no tree. Under the write side of iova_rwsem.
+ */
+static bool iopt_area_resizable(struct iopt_area *area)
+{
+	return iopt_area_live(area) && area->filled && area->borrow &&
+	       !area->unmapper && !atomic_read(&area->access_pins) &&
+	       RB_EMPTY_NODE(&area->pages_node.rb);
+}
+
+/**
+ * iopt_extend_io_pages() - map IO pages by growing the mapping before them
+ * @iopt: the IOVA space
+ * @pages: registered memory, which its owner holds pinned whole
+ * @offset: byte offset into @pages of the first byte
+ * @iova: first IOVA
+ * @length: bytes
+ * @prot: IOB_PT_READ and/or IOB_PT_WRITE
+ *
+ * For VFIO's sPAPR TCE API, which maps and unmaps any run of IO pages, and
+ * whose main user (QEMU) maps one IO page per call, at consecutive IOVAs
+ * of consecutive memory. Where the mapping that ends at @iova - 1 borrows
+ * @pages up to @offset with @prot, it grows over the new range instead of
+ * a mapping of its own taking the range: nothing is allocated, and a run
+ * mapped page by page is one mapping in the IOVA space, which the unmaps
+ * of iopt_clear_io_pages() shrink from either end. The page tables map
+ * the new range with a call of its own, as for a mapping of its own.
+ *
+ * Return: 0; -ENOENT if no mapping can grow so (the caller maps the range
+ * with iopt_map(), which reports what is wrong with it); -EEXIST if a
+ * mapping is in the way; -EINVAL if a reserved range is; what the page
+ * tables report. Nothing changes on error.
+ */
+int iopt_extend_io_pages(struct iopt *iopt, struct iopt_pages *pages,
+			 unsigned long offset, u64 iova, u64 length, int prot)
+{
+	struct iopt_area *area, part = {};
+	unsigned long i, j;
+	struct iob_pt *pt;
+	u64 last, end;
+	int rc = -ENOENT;
+
+	if (!iova || !length || check_add_overflow(iova, length - 1, &last) ||
+	    check_add_overflow((u64)offset, length, &end) ||
+	    end > (u64)pages->npages << PAGE_SHIFT)
+		return -ENOENT;
+	down_read(&iopt->pts_rwsem);
+	down_write(&iopt->iova_rwsem);
+	if (!iopt->npts || !xa_empty(&iopt->accesses) ||
+	    (iova | length) & (iopt->iova_alignment - 1))
+		goto out_unlock;
+	area = iopt_area_first(iopt, iova - 1, iova - 1);
+	if (!area || area->node.last != iova - 1 || area->pages != pages ||
+	    area->prot != prot || !iopt_area_resizable(area) ||
+	    area->pages_offset + iopt_area_length(area) != offset)
+		goto out_unlock;
+	rc = iopt_check_iova(iopt, iova, length);
+	if (rc)
+		goto out_unlock;
+
+	/* The new range goes into the page tables as an area would. */
+	part.pages = pages;
+	part.pages_offset = offset;
+	part.node.start = iova;
+	part.node.last = last;
+	part.prot = prot;
+	for (i = 0; (pt = iopt_pt_at(iopt, i)); i++) {
+		rc = iopt_map_area(&part, pt, iopt->large_pages);
+		if (rc)
+			break;
+	}
+	if (rc) {
+		for (j = 0; j < i; j++) {
+			pt = iopt_pt_at(iopt, j);
+			pt->ops->unmap(pt, iova, length);
+		}
+		goto out_unlock;
+	}
+	iopt_itree_set_last(&area->node, last);
+	area->pages_node.last = (end - 1) >> PAGE_SHIFT;
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+	up_read(&iopt->pts_rwsem);
+	return rc;
+}
+
+/*
+ * Take [start, last] off the front or the back of @area, the one mapping
+ * there, without cutting it in two: the page tables are cut at the new
+ * end, the range unmapped, and the area's end moved. Moving the start
+ * keeps the tree's order, as the area still lies after the one before.
+ * Return: 0; -ENOENT if the range is not at one end of an area that can
+ * shrink in place (nor the whole area); -EINVAL for a cut off the
+ * alignment; what a page table's cut reports.
+ */
+static int iopt_trim_area(struct iopt *iopt, struct iopt_area *area,
+			  u64 start, u64 last)
+{
+	bool front = area->node.start == start, back = area->node.last == last;
+	u64 len = last - start + 1, cut = front ? last + 1 : start;
+	struct iob_pt *pt;
+	unsigned long i;
+	int rc;
+
+	lockdep_assert_held(&iopt->pts_rwsem);
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	/* Neither end is the middle; both are the whole area. */
+	if (front == back || start < area->node.start ||
+	    last > area->node.last || !iopt_area_resizable(area))
+		return -ENOENT;
+	if ((cut | (area->pages_offset + (cut - area->node.start))) &
+	    (iopt->iova_alignment - 1))
+		return -EINVAL;
+	for (i = 0; (pt = iopt_pt_at(iopt, i)); i++) {
+		rc = pt->ops->split(pt, cut);
+		if (rc)
+			return rc;
+	}
+	for (i = 0; (pt = iopt_pt_at(iopt, i)); i++)
+		pt->ops->unmap(pt, start, len);
+	if (front) {
+		area->node.start = cut;
+		area->pages_offset += len;
+		area->pages_node.start = area->pages_offset >> PAGE_SHIFT;
+	} else {
+		iopt_itree_set_last(&area->node, start - 1);
+		area->pages_node.last = (area->pages_offset +
+					 iopt_area_length(area) - 1) >>
+					PAGE_SHIFT;
+	}
+	return 0;
+}
+
 /**
  * iopt_clear_io_pages() - unmap every IO page in a range, cutting mappings
  * @iopt: the IOVA space
@@ -911,8 +1047,9 @@ EXPORT_SYMBOL_IOB_TEST(iopt_cut);
  * For VFIO's sPAPR TCE API: the mappings that cross either end are cut
  * there (iopt_cut_io_pages()) and everything inside goes, in one pass
  * under the IOVA space's locks; a range with nothing in it costs one
- * look. Where in-kernel accesses might hold pins it falls back to the
- * cuts and iopt_unmap(), which asks them to unpin.
+ * look, and a range at either end of a mapping of registered memory only
+ * shrinks it. Where in-kernel accesses might hold pins it falls back to
+ * the cuts and iopt_unmap(), which asks them to unpin.
  *
  * Return: 0; what iopt_cut_io_pages() or iopt_unmap() return. A failed
  * cut leaves the range as it was; cuts made before it stay, which changes
@@ -932,6 +1069,10 @@ int iopt_clear_io_pages(struct iopt *iopt, u64 start, u64 last)
 	area = iopt_area_first(iopt, start, last);
 	if (!area)
 		goto out_unlock;
+	rc = iopt_trim_area(iopt, area, start, last);
+	if (rc != -ENOENT)
+		goto out_unlock;
+	rc = 0;
 	if (area->node.start < start) {
 		rc = iopt_split_area(iopt, area, start, true);
 		area = NULL;

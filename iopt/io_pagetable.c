@@ -33,6 +33,13 @@
  * at any step takes out exactly them. An unmap that meets an area not yet
  * live answers EBUSY. Unmap checks its whole range before it removes
  * anything, so it either removes every area it covers or none.
+ *
+ * VFIO's sPAPR API maps and unmaps any run of IO pages. Its maps may grow
+ * the live area that ends just before them instead (iopt_extend_io_pages()),
+ * filling the page tables under the write side of iova_rwsem, and its
+ * unmaps shrink an area from either end (iopt_clear_io_pages()); both only
+ * for areas that borrow the whole pin of registered memory and have no
+ * access pinning in them.
  */
 #include <linux/err.h>
 #include <linux/minmax.h>

@@ -240,6 +240,8 @@ int iopt_unmap(struct iopt *iopt, u64 start, u64 last, u64 *unmapped);
 int iopt_cut(struct iopt *iopt, u64 last);
 int iopt_cut_io_pages(struct iopt *iopt, u64 last);
 int iopt_clear_io_pages(struct iopt *iopt, u64 start, u64 last);
+int iopt_extend_io_pages(struct iopt *iopt, struct iopt_pages *pages,
+			 unsigned long offset, u64 iova, u64 length, int prot);
 
 int iopt_reserve(struct iopt *iopt, u64 start, u64 last,
 		 const void *owner);

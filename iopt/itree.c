@@ -42,3 +42,18 @@ bool iopt_itree_first_hole(struct rb_root_cached *root, u64 start, u64 last,
 	*hole_last = node ? node->start - 1 : last;
 	return true;
 }
+
+/**
+ * iopt_itree_set_last() - move the end of a node in its tree
+ * @node: a node in a tree
+ * @last: its new last index, which must not make it overlap a node it did
+ *	not overlap before
+ *
+ * The tree is ordered by start, so only the largest last of the subtrees
+ * above the node changes.
+ */
+void iopt_itree_set_last(struct iopt_itn *node, u64 last)
+{
+	node->last = last;
+	iopt_itree_augment_propagate(&node->rb, NULL);
+}

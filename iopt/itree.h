@@ -25,6 +25,8 @@ struct iopt_itn *iopt_itree_iter_first(struct rb_root_cached *root, u64 start,
 struct iopt_itn *iopt_itree_iter_next(struct iopt_itn *node, u64 start,
 				      u64 last);
 
+void iopt_itree_set_last(struct iopt_itn *node, u64 last);
+
 bool iopt_itree_first_hole(struct rb_root_cached *root, u64 start, u64 last,
 			   u64 *hole_start, u64 *hole_last);
 

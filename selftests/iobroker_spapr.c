@@ -56,6 +56,7 @@ FIXTURE(spapr) {
 	int grp_id;	/* the VFIO group's number, -1 on /dev/iommu */
 	struct edu e;
 	unsigned char *buf;
+	__u32 ioas;	/* the file's IOAS on /dev/iommu */
 	long objects;
 	long pinned;
 	long locked;
@@ -125,6 +126,7 @@ FIXTURE_SETUP(spapr)
 		ASSERT_EQ(0, iob_ioas_alloc(self->container, &ioas));
 		ASSERT_EQ(0, iob_vfio_ioas(self->container,
 					   IOMMU_VFIO_IOAS_SET, &ioas));
+		self->ioas = ioas;
 	} else {
 		/* First hit wins: the backend must not answer for type1. */
 		ASSERT_EQ(0, vfio_value(self->container, VFIO_CHECK_EXTENSION,
@@ -404,6 +406,131 @@ TEST_F(spapr, rules_map)
 	ASSERT_EQ(0, spapr_unmap(self->container, DDW, 1 << 20, 0));
 	ASSERT_EQ(0, live_tces(self->grp_id, NULL));
 	ASSERT_EQ(0, spapr_unregister(self->container, b, BUF_LEN / 2));
+}
+
+/* The device reads IO page @i of a run at @io as the memory mapped there. */
+static int run_page_is(struct edu *e, __u64 io, __u64 i, unsigned char *dst,
+		       const unsigned char *mem)
+{
+	memset(dst, 0, LEN);
+	if (dma_copy(e, io + i * SZ_4K, 0x10000))
+		return -1;
+	return memcmp(dst, mem, LEN) ? -1 : 0;
+}
+
+/*
+ * QEMU maps one IO page after another: each map grows the mapping before
+ * it (iopt_extend_io_pages()). Unmaps take pages off either end of such a
+ * run or out of its middle, maps fill the holes again or replace a page,
+ * and memory out of order or with another protection starts a mapping of
+ * its own. Throughout, the device reads every page as the memory mapped
+ * there, and the hypervisor holds exactly the TCEs mapped.
+ */
+TEST_F(spapr, page_runs)
+{
+	unsigned char *b = self->buf, *dst = b + 256 * SZ_4K;
+	const __u64 io = 0x200000;
+	__u64 i, unmapped;
+
+	ASSERT_EQ(0, spapr_register(self->container, b, BUF_LEN));
+	ASSERT_EQ(0, spapr_map(self->container, dst, 0x10000, SZ_4K,
+			       SPAPR_RW));
+	for (i = 0; i < 8; i++) {
+		fill(b + i * SZ_4K, LEN, 20 + i);
+		ASSERT_EQ(0, spapr_map(self->container, b + i * SZ_4K,
+				       io + i * SZ_4K, SZ_4K, SPAPR_RW));
+	}
+	ASSERT_EQ(9, live_tces(self->grp_id, NULL));
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(0, run_page_is(&self->e, io, i, dst, b + i * SZ_4K));
+
+	/* Off the front, off the back, out of the middle. */
+	ASSERT_EQ(0, spapr_unmap(self->container, io, SZ_4K, 0));
+	ASSERT_EQ(0, spapr_unmap(self->container, io + 7 * SZ_4K, SZ_4K, 0));
+	ASSERT_EQ(0, spapr_unmap(self->container, io + 4 * SZ_4K, SZ_4K, 0));
+	ASSERT_EQ(6, live_tces(self->grp_id, NULL));
+	for (i = 1; i < 7; i++)
+		if (i != 4)
+			ASSERT_EQ(0, run_page_is(&self->e, io, i, dst,
+						 b + i * SZ_4K));
+
+	/* Page 4 grows the run before it, page 0 starts one of its own. */
+	ASSERT_EQ(0, spapr_map(self->container, b + 4 * SZ_4K,
+			       io + 4 * SZ_4K, SZ_4K, SPAPR_RW));
+	ASSERT_EQ(0, spapr_map(self->container, b, io, SZ_4K, SPAPR_RW));
+	ASSERT_EQ(8, live_tces(self->grp_id, NULL));
+	for (i = 0; i < 7; i++)
+		ASSERT_EQ(0, run_page_is(&self->e, io, i, dst, b + i * SZ_4K));
+
+	/* A page inside a run replaced: the device sees the new memory. */
+	fill(b + 40 * SZ_4K, LEN, 40);
+	ASSERT_EQ(0, spapr_map(self->container, b + 40 * SZ_4K,
+			       io + 2 * SZ_4K, SZ_4K, SPAPR_RW));
+	ASSERT_EQ(8, live_tces(self->grp_id, NULL));
+	ASSERT_EQ(0, run_page_is(&self->e, io, 2, dst, b + 40 * SZ_4K));
+	ASSERT_EQ(0, run_page_is(&self->e, io, 1, dst, b + SZ_4K));
+	ASSERT_EQ(0, run_page_is(&self->e, io, 3, dst, b + 3 * SZ_4K));
+
+	/* Memory out of order, then another protection, after the run. */
+	fill(b + 50 * SZ_4K, 2 * SZ_4K, 50);
+	ASSERT_EQ(0, spapr_map(self->container, b + 50 * SZ_4K,
+			       io + 7 * SZ_4K, SZ_4K, SPAPR_RW));
+	ASSERT_EQ(0, spapr_map(self->container, b + 51 * SZ_4K,
+			       io + 8 * SZ_4K, SZ_4K, VFIO_DMA_MAP_FLAG_READ));
+	ASSERT_EQ(10, live_tces(self->grp_id, NULL));
+	ASSERT_EQ(0, run_page_is(&self->e, io, 7, dst, b + 50 * SZ_4K));
+	ASSERT_EQ(0, run_page_is(&self->e, io, 8, dst, b + 51 * SZ_4K));
+
+	/*
+	 * On /dev/iommu, the file's own IOMMU_IOAS_UNMAP sees a run as one
+	 * mapping: pages 3 and 4 go together or not at all.
+	 */
+	if (variant->iommufd) {
+		ASSERT_EQ(ENOENT, iob_unmap(self->container, self->ioas,
+					    io + 3 * SZ_4K, SZ_4K, NULL));
+		ASSERT_EQ(0, iob_unmap(self->container, self->ioas,
+				       io + 3 * SZ_4K, 2 * SZ_4K, &unmapped));
+		ASSERT_EQ(2 * SZ_4K, unmapped);
+		ASSERT_EQ(8, live_tces(self->grp_id, NULL));
+	}
+	ASSERT_EQ(0, spapr_unmap(self->container, 0, 1 << 24, 0));
+	ASSERT_EQ(0, live_tces(self->grp_id, NULL));
+	ASSERT_EQ(0, spapr_unregister(self->container, b, BUF_LEN));
+}
+
+/*
+ * A guest that maps its memory one IO page at a time makes as many calls
+ * as it has pages: hundreds of thousands for a large 64-bit window. Runs
+ * of them are one mapping each, so they stay far inside the module's
+ * bound on mappings per IOAS (max_ioas_areas), here lowered to 4: 64
+ * pages in order are one mapping, three pages out of order take the rest,
+ * and a fifth mapping is refused with ENOSPC, leaving everything as it was.
+ */
+TEST_F(spapr, page_runs_and_the_area_limit)
+{
+	const char *param = "/sys/module/iobroker/parameters/max_ioas_areas";
+	unsigned char *b = self->buf;
+	const __u64 io = 0x400000;
+	char old[32];
+	__u64 i;
+
+	ASSERT_EQ(0, sysfs_read(param, old, sizeof(old)));
+	ASSERT_EQ(0, spapr_register(self->container, b, BUF_LEN));
+	ASSERT_EQ(0, sysfs_write(param, "4"));
+	for (i = 0; i < 64; i++)
+		EXPECT_EQ(0, spapr_map(self->container, b + i * SZ_4K,
+				       io + i * SZ_4K, SZ_4K, SPAPR_RW));
+	for (i = 1; i <= 3; i++)
+		EXPECT_EQ(0, spapr_map(self->container, b + (200 - i) * SZ_4K,
+				       io + (64 + i) * SZ_4K, SZ_4K,
+				       SPAPR_RW));
+	EXPECT_EQ(ENOSPC, spapr_map(self->container, b + 300 * SZ_4K,
+				    io + 100 * SZ_4K, SZ_4K, SPAPR_RW));
+	EXPECT_EQ(67, live_tces(self->grp_id, NULL));
+	ASSERT_EQ(0, sysfs_write(param, old));
+	ASSERT_EQ(0, spapr_unmap(self->container, 0, 1 << 24, 0));
+	ASSERT_EQ(0, live_tces(self->grp_id, NULL));
+	ASSERT_EQ(0, spapr_unregister(self->container, b, BUF_LEN));
 }
 
 /*
