@@ -117,32 +117,41 @@ int iopt_pin_area(struct iopt_area *area)
 	return iopt_pages_add_user(area->pages, &area->pages_node, first, last);
 }
 
-/* Pin the area's pages and map them into every page table. */
-static int iopt_fill_area(struct iopt *iopt, struct iopt_area *area)
+/* Map the area into every page table, all or nothing. */
+static int iopt_map_area_all(struct iopt *iopt, struct iopt_area *area)
 {
 	struct iob_pt *pt;
 	unsigned long i, j;
-	int rc;
+	int rc = 0;
 
 	lockdep_assert_held(&iopt->pts_rwsem);
-	rc = iopt_pin_area(area);
-	if (rc)
-		return rc;
 	for (i = 0; (pt = iopt_pt_at(iopt, i)); i++) {
 		rc = iopt_map_area(area, pt, iopt->large_pages);
 		if (rc)
-			goto err_unmap;
+			break;
 	}
-	area->filled = true;
-	return 0;
-
-err_unmap:
-	for (j = 0; j < i; j++) {
+	for (j = 0; rc && j < i; j++) {
 		pt = iopt_pt_at(iopt, j);
 		pt->ops->unmap(pt, area->node.start, iopt_area_length(area));
 	}
-	iopt_pages_remove_user(area->pages, &area->pages_node);
 	return rc;
+}
+
+/* Pin the area's pages and map them into every page table. */
+static int iopt_fill_area(struct iopt *iopt, struct iopt_area *area)
+{
+	int rc;
+
+	rc = iopt_pin_area(area);
+	if (rc)
+		return rc;
+	rc = iopt_map_area_all(iopt, area);
+	if (rc) {
+		iopt_pages_remove_user(area->pages, &area->pages_node);
+		return rc;
+	}
+	area->filled = true;
+	return 0;
 }
 
 /* Unmap the area from every page table and let its pages go. */
@@ -942,8 +951,6 @@ int iopt_extend_io_pages(struct iopt *iopt, struct iopt_pages *pages,
 			 unsigned long offset, u64 iova, u64 length, int prot)
 {
 	struct iopt_area *area, part = {};
-	unsigned long i, j;
-	struct iob_pt *pt;
 	u64 last, end;
 	int rc = -ENOENT;
 
@@ -971,18 +978,9 @@ int iopt_extend_io_pages(struct iopt *iopt, struct iopt_pages *pages,
 	part.node.start = iova;
 	part.node.last = last;
 	part.prot = prot;
-	for (i = 0; (pt = iopt_pt_at(iopt, i)); i++) {
-		rc = iopt_map_area(&part, pt, iopt->large_pages);
-		if (rc)
-			break;
-	}
-	if (rc) {
-		for (j = 0; j < i; j++) {
-			pt = iopt_pt_at(iopt, j);
-			pt->ops->unmap(pt, iova, length);
-		}
+	rc = iopt_map_area_all(iopt, &part);
+	if (rc)
 		goto out_unlock;
-	}
 	iopt_itree_set_last(&area->node, last);
 	area->pages_node.last = (end - 1) >> PAGE_SHIFT;
 out_unlock:
