@@ -52,12 +52,11 @@ static struct tce_mirror *tce_sw_mirror(struct tce_table *tbl,
 	return to_win(tbl)->sw->tp.mirror;
 }
 
-static int tce_sw_put(struct tce_table *tbl, u64 idx, const u64 *tces,
-		      unsigned int n)
+/* Store @n entries in the software table. */
+static noinline int tce_sw_store(struct tce_table *tbl, u64 idx,
+				 const u64 *tces, unsigned int n)
 {
-	struct tce_mirror *mirror;
 	u64 i, len, *slot;
-	unsigned int win;
 
 	for (i = 0; i < n; i += len) {
 		slot = tce_tree_leaf(to_hw(tbl), idx + i, true, &len);
@@ -66,21 +65,58 @@ static int tce_sw_put(struct tce_table *tbl, u64 idx, const u64 *tces,
 		len = min_t(u64, len, n - i);
 		memcpy(slot, &tces[i], len * sizeof(*slot));
 	}
-	mirror = tce_sw_mirror(tbl, &win);
-	return mirror ? mirror->ops->put(mirror, win, idx, tces, n) : 0;
+	return 0;
 }
 
-static int tce_sw_clear(struct tce_table *tbl, u64 idx, unsigned int n)
+/* Zero @n entries of the software table, skipping leaves never made. */
+static noinline void tce_sw_zero(struct tce_table *tbl, u64 idx,
+				 unsigned int n)
 {
 	u64 i, len, *slot;
-	struct tce_mirror *mirror;
-	unsigned int win;
 
 	for (i = idx; i < idx + n; i += len) {
 		slot = tce_tree_leaf(to_hw(tbl), i, false, &len);
 		len = min(len, idx + n - i);
 		if (slot)
 			memset(slot, 0, len * sizeof(*slot));
+	}
+}
+
+/* Single entries, most calls, are stored in place of the loops. */
+static int tce_sw_put(struct tce_table *tbl, u64 idx, const u64 *tces,
+		      unsigned int n)
+{
+	struct tce_mirror *mirror;
+	unsigned int win;
+	u64 *slot;
+	int rc;
+
+	if (n == 1) {
+		slot = tce_tree_slot(to_hw(tbl), idx, true);
+		if (!slot)
+			return -ENOMEM;
+		*slot = *tces;
+	} else {
+		rc = tce_sw_store(tbl, idx, tces, n);
+		if (rc)
+			return rc;
+	}
+	mirror = tce_sw_mirror(tbl, &win);
+	return mirror ? mirror->ops->put(mirror, win, idx, tces, n) : 0;
+}
+
+static int tce_sw_clear(struct tce_table *tbl, u64 idx, unsigned int n)
+{
+	struct tce_mirror *mirror;
+	unsigned int win;
+	u64 *slot;
+
+	if (n == 1) {
+		slot = tce_tree_slot(to_hw(tbl), idx, false);
+		if (slot)
+			*slot = 0;
+	} else {
+		tce_sw_zero(tbl, idx, n);
 	}
 	mirror = tce_sw_mirror(tbl, &win);
 	return mirror ? mirror->ops->clear(mirror, win, idx, n) : 0;

@@ -118,6 +118,7 @@ int tce_tree_init(struct tce_tree *tree, u64 entries, unsigned int levels)
 	tree->level_shift = max_t(unsigned int, DIV_ROUND_UP(shift, levels),
 				  PAGE_SHIFT - 3);
 	tree->bytes = 0;
+	tree->hint = NULL;
 	tree->root = tce_level_alloc(tree);
 	return tree->root ? 0 : -ENOMEM;
 }
@@ -146,6 +147,7 @@ void tce_tree_free(struct tce_tree *tree)
 	if (tree->root)
 		tce_tree_free_level(tree, tree->root, 0);
 	tree->root = NULL;
+	tree->hint = NULL;
 }
 EXPORT_SYMBOL_IOB_TEST(tce_tree_free);
 
@@ -157,17 +159,21 @@ static unsigned int tce_span_shift(const struct tce_tree *tree,
 }
 
 /**
- * tce_tree_slot() - find the entry for an index
+ * tce_tree_walk() - find the entry for an index from the top of the tree
  * @tree: the tree
  * @idx: the index
  * @alloc: create missing levels on the way
  *
+ * What tce_tree_slot() does when @idx is not in the leaf it remembers; the
+ * leaf found is remembered in its place.
+ *
  * Return: the entry, or NULL if a level is missing and @alloc is false, or
  * could not be allocated.
  */
-u64 *tce_tree_slot(struct tce_tree *tree, u64 idx, bool alloc)
+u64 *tce_tree_walk(struct tce_tree *tree, u64 idx, bool alloc)
 {
 	u64 mask = (1ULL << tree->level_shift) - 1;
+	u64 nr = idx >> tree->level_shift;
 	u64 *level = tree->root;
 	unsigned int depth;
 
@@ -186,9 +192,11 @@ u64 *tce_tree_slot(struct tce_tree *tree, u64 idx, bool alloc)
 		}
 		level = tce_dir_next(*ent);
 	}
+	tree->hint = level;
+	tree->hint_nr = nr;
 	return &level[idx & mask];
 }
-EXPORT_SYMBOL_IOB_TEST(tce_tree_slot);
+EXPORT_SYMBOL_IOB_TEST(tce_tree_walk);
 
 /**
  * tce_tree_populate() - make sure every level for a range of indices exists
@@ -211,28 +219,6 @@ int tce_tree_populate(struct tce_tree *tree, u64 idx, u64 n)
 	return 0;
 }
 EXPORT_SYMBOL_IOB_TEST(tce_tree_populate);
-
-/**
- * tce_tree_leaf() - the entries from an index to the end of its leaf
- * @tree: the tree
- * @idx: the index
- * @alloc: create missing levels on the way
- * @len: set to the number of entries from @idx to the end of its leaf
- *
- * Entries within a leaf are contiguous in memory, so callers walk a range
- * one leaf at a time instead of one entry at a time.
- *
- * Return: the entry of @idx, or NULL if its leaf is missing and @alloc is
- * false, or could not be allocated; @len is set in every case.
- */
-u64 *tce_tree_leaf(struct tce_tree *tree, u64 idx, bool alloc, u64 *len)
-{
-	u64 leaf = 1ULL << tree->level_shift;
-
-	*len = leaf - (idx & (leaf - 1));
-	return tce_tree_slot(tree, idx, alloc);
-}
-EXPORT_SYMBOL_IOB_TEST(tce_tree_leaf);
 
 /**
  * tce_table_init() - set up a table for a validated window
@@ -284,8 +270,8 @@ static void tce_kill(struct tce_table *tbl, u64 idx, u64 n)
  * and the last one end one (else a warning): an unmap covers whole map
  * calls. Does not invalidate. Returns the number of entries cleared.
  */
-static u64 tce_clear_range(struct tce_table *tbl, u64 idx, u64 n,
-			   bool check_runs)
+static noinline u64 tce_clear_range(struct tce_table *tbl, u64 idx, u64 n,
+				    bool check_runs)
 {
 	u64 end = idx + n, cleared = 0, first = 0, last = 0, len, k, start;
 	u64 *slot;
@@ -319,48 +305,37 @@ static u64 tce_clear_range(struct tce_table *tbl, u64 idx, u64 n,
 	return cleared;
 }
 
-/*
- * The last leaf of the shadow one call found. Levels stay until the table
- * goes, so within a call (under the table lock) it stays valid: a map of a
- * few entries walks the tree once to check, populate and record them.
- */
-struct tce_cursor {
-	u64 first;	/* index of @slot[0] */
-	u64 len;	/* entries from there to the end of the leaf, 0 for none */
-	u64 *slot;
-};
-
-/* tce_tree_leaf() on the shadow, through the cursor. */
-static u64 *tce_cursor_leaf(struct tce_table *tbl, struct tce_cursor *cur,
-			    u64 idx, u64 *len)
+/* tce_clear_range() of one entry, as QEMU unmaps: no runs to look for. */
+static u64 tce_clear_one(struct tce_table *tbl, u64 idx, bool check_runs)
 {
-	u64 *slot;
+	u64 *slot, old;
 
-	if (cur->len && idx >= cur->first && idx - cur->first < cur->len) {
-		*len = cur->len - (idx - cur->first);
-		return cur->slot + (idx - cur->first);
-	}
-	slot = tce_tree_leaf(&tbl->shadow, idx, false, len);
-	if (slot) {
-		cur->first = idx;
-		cur->len = *len;
-		cur->slot = slot;
-	}
-	return slot;
+	lockdep_assert_held(&tbl->lock);
+	slot = tce_tree_slot(&tbl->shadow, idx, false);
+	if (!slot || !*slot)
+		return 0;
+	old = *slot;
+	*slot = 0;
+	WARN_ON_ONCE(tbl->ops->clear(tbl, idx, 1));
+	if (check_runs)
+		WARN_ON_ONCE(!(old & TCE_SHADOW_FIRST) ||
+			     !(old & TCE_SHADOW_LAST));
+	tbl->mapped--;
+	return 1;
 }
 
 /*
  * Is any entry of [idx, idx + n) mapped? *@missing is set if a leaf of the
  * range does not exist yet.
  */
-static bool tce_any_mapped(struct tce_table *tbl, struct tce_cursor *cur,
-			   u64 idx, u64 n, bool *missing)
+static bool tce_any_mapped(struct tce_table *tbl, u64 idx, u64 n,
+			   bool *missing)
 {
 	u64 end = idx + n, len, k, *slot;
 
 	*missing = false;
 	for (; idx < end; idx += len) {
-		slot = tce_cursor_leaf(tbl, cur, idx, &len);
+		slot = tce_tree_leaf(&tbl->shadow, idx, false, &len);
 		len = min(len, end - idx);
 		if (!slot)
 			*missing = true;
@@ -372,7 +347,7 @@ static bool tce_any_mapped(struct tce_table *tbl, struct tce_cursor *cur,
 }
 
 /* Convert a bus address range to indices; false if outside the window. */
-static bool tce_range(struct tce_table *tbl, u64 iova, u64 len, u64 *idx,
+static inline bool tce_range(struct tce_table *tbl, u64 iova, u64 len, u64 *idx,
 		      u64 *n)
 {
 	u64 pgmask = (1ULL << tbl->geo.page_shift) - 1;
@@ -385,15 +360,13 @@ static bool tce_range(struct tce_table *tbl, u64 iova, u64 len, u64 *idx,
 }
 
 /* Hand the staged entries to the backend and record them in the shadow. */
-static int tce_flush_stage(struct tce_table *tbl, struct tce_cursor *cur,
-			   u64 idx, unsigned int n, u64 uva, bool first,
-			   bool last)
+static int tce_flush_stage(struct tce_table *tbl, u64 idx, unsigned int n,
+			   u64 uva, bool first, bool last)
 {
+	u64 mask = tce_page_mask(tbl->geo.page_shift), len, k, *slot;
 	u64 pgsize = 1ULL << tbl->geo.page_shift;
 	unsigned int i;
 	int rc;
-
-	u64 mask = tce_page_mask(tbl->geo.page_shift), len, k, *slot;
 
 	/* A failure point standing for the backend's (a hypercall's). */
 	rc = iob_should_fail() ? -ENOMEM : tbl->ops->put(tbl, idx, tbl->stage,
@@ -402,7 +375,7 @@ static int tce_flush_stage(struct tce_table *tbl, struct tce_cursor *cur,
 		return rc;
 	/* The leaves were populated before the first batch. */
 	for (i = 0; i < n; i += len) {
-		slot = tce_cursor_leaf(tbl, cur, idx + i, &len);
+		slot = tce_tree_leaf(&tbl->shadow, idx + i, false, &len);
 		len = min_t(u64, len, n - i);
 		for (k = 0; k < len; k++)
 			slot[k] = ((uva + (i + k) * pgsize) & mask) |
@@ -417,23 +390,43 @@ static int tce_flush_stage(struct tce_table *tbl, struct tce_cursor *cur,
 	return 0;
 }
 
-/**
- * tce_table_map() - map physical segments from a bus address, all or nothing
- * @tbl: the table
- * @iova: bus address of the first IO page
- * @uva: user address behind @iova, recorded in the shadow
- * @segs: the memory, each segment aligned to the IO page size
- * @nsegs: number of segments
- * @perm: TCE_READ and/or TCE_WRITE
- *
- * Return: 0; -EINVAL for a range outside the window or misaligned memory;
- * -EEXIST if an entry is already mapped; -ENOMEM; or the backend's error.
+/*
+ * tce_table_map() of one entry, as QEMU maps: one look-up of the shadow
+ * (making its leaf if need be), one store, one record; no staging.
  */
-int tce_table_map(struct tce_table *tbl, u64 iova, u64 uva,
-		  const struct iob_pt_seg *segs, unsigned int nsegs, u64 perm)
+static int tce_table_map_one(struct tce_table *tbl, u64 idx, u64 uva, u64 tce)
+{
+	u64 *slot;
+	int rc;
+
+	mutex_lock(&tbl->lock);
+	slot = tce_tree_slot(&tbl->shadow, idx, true);
+	if (!slot || *slot) {
+		rc = slot ? -EEXIST : -ENOMEM;
+		goto out_unlock;
+	}
+	/* A failure point standing for the backend's (a hypercall's). */
+	rc = iob_should_fail() ? -ENOMEM : tbl->ops->put(tbl, idx, &tce, 1);
+	if (!rc) {
+		*slot = (uva & tce_page_mask(tbl->geo.page_shift)) |
+			TCE_SHADOW_VALID | TCE_SHADOW_FIRST | TCE_SHADOW_LAST;
+		tbl->mapped++;
+	} else {
+		/* As for a failed batch: the backend may hold it or not. */
+		WARN_ON_ONCE(tbl->ops->clear(tbl, idx, 1));
+	}
+	tce_kill(tbl, idx, 1);
+out_unlock:
+	mutex_unlock(&tbl->lock);
+	return rc;
+}
+
+/* tce_table_map() of more than one entry: checked, staged and batched. */
+static noinline int tce_table_map_runs(struct tce_table *tbl, u64 iova,
+				       u64 uva, const struct iob_pt_seg *segs,
+				       unsigned int nsegs, u64 perm)
 {
 	u64 pgsize = 1ULL << tbl->geo.page_shift;
-	struct tce_cursor cur = {};
 	u64 idx0, n = 0, done = 0, i;
 	unsigned int s, staged = 0;
 	bool missing;
@@ -450,7 +443,7 @@ int tce_table_map(struct tce_table *tbl, u64 iova, u64 uva,
 		return -EINVAL;
 
 	mutex_lock(&tbl->lock);
-	if (tce_any_mapped(tbl, &cur, idx0, n, &missing)) {
+	if (tce_any_mapped(tbl, idx0, n, &missing)) {
 		rc = -EEXIST;
 		goto out_unlock;
 	}
@@ -467,7 +460,7 @@ int tce_table_map(struct tce_table *tbl, u64 iova, u64 uva,
 							  perm);
 			if (staged < TCE_BATCH && done + staged < n)
 				continue;
-			rc = tce_flush_stage(tbl, &cur, idx0 + done, staged,
+			rc = tce_flush_stage(tbl, idx0 + done, staged,
 					     uva + done * pgsize, !done,
 					     done + staged == n);
 			if (rc)
@@ -490,6 +483,36 @@ out_unlock:
 	mutex_unlock(&tbl->lock);
 	return rc;
 }
+
+/**
+ * tce_table_map() - map physical segments from a bus address, all or nothing
+ * @tbl: the table
+ * @iova: bus address of the first IO page
+ * @uva: user address behind @iova, recorded in the shadow
+ * @segs: the memory, each segment aligned to the IO page size
+ * @nsegs: number of segments
+ * @perm: TCE_READ and/or TCE_WRITE
+ *
+ * Return: 0; -EINVAL for a range outside the window or misaligned memory;
+ * -EEXIST if an entry is already mapped; -ENOMEM; or the backend's error.
+ */
+int tce_table_map(struct tce_table *tbl, u64 iova, u64 uva,
+		  const struct iob_pt_seg *segs, unsigned int nsegs, u64 perm)
+{
+	u64 idx, n;
+
+	/* One IO page, the call QEMU makes most: no staging, no batches. */
+	if (nsegs == 1 && segs[0].len == 1ULL << tbl->geo.page_shift) {
+		if (!perm || perm & ~TCE_PERM_MASK ||
+		    segs[0].paddr & (segs[0].len - 1) ||
+		    !tce_range(tbl, iova, segs[0].len, &idx, &n))
+			return -EINVAL;
+		return tce_table_map_one(tbl, idx, uva,
+					 tce_encode(segs[0].paddr,
+						    tbl->geo.page_shift, perm));
+	}
+	return tce_table_map_runs(tbl, iova, uva, segs, nsegs, perm);
+}
 EXPORT_SYMBOL_IOB_TEST(tce_table_map);
 
 /**
@@ -507,7 +530,8 @@ u64 tce_table_unmap(struct tce_table *tbl, u64 iova, u64 len)
 	if (WARN_ON_ONCE(!tce_range(tbl, iova, len, &idx, &n)))
 		return 0;
 	mutex_lock(&tbl->lock);
-	cleared = tce_clear_range(tbl, idx, n, true);
+	cleared = n == 1 ? tce_clear_one(tbl, idx, true) :
+			   tce_clear_range(tbl, idx, n, true);
 	if (cleared)
 		tce_kill(tbl, idx, n);
 	mutex_unlock(&tbl->lock);

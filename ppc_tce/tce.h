@@ -76,23 +76,73 @@ static inline u64 tce_to_perm(u64 tce)
  * @levels: number of levels
  * @level_shift: log2 of the entries per level
  * @bytes: memory held by all levels
+ * @hint: the leaf the last look-up ended in, or NULL
+ * @hint_nr: that leaf's number (an index shifted right by @level_shift)
  *
  * Lower levels are allocated when first written. A directory entry holds
  * the physical address of the level below ORed with TCE_READ | TCE_WRITE,
  * as powernv hardware expects; an entry with neither bit is absent.
+ *
+ * Levels stay until the tree is freed, so the leaf of the last look-up
+ * stays valid: the next look-up in the same leaf (the common case, as
+ * calls come in order) is a compare instead of a walk. The owner
+ * serialises every call on one tree, look-ups included (a TCE table's
+ * lock).
  */
 struct tce_tree {
 	u64 *root;
 	unsigned int levels;
 	unsigned int level_shift;
 	size_t bytes;
+	u64 *hint;
+	u64 hint_nr;
 };
 
 int tce_tree_init(struct tce_tree *tree, u64 entries, unsigned int levels);
 void tce_tree_free(struct tce_tree *tree);
-u64 *tce_tree_slot(struct tce_tree *tree, u64 idx, bool alloc);
+u64 *tce_tree_walk(struct tce_tree *tree, u64 idx, bool alloc);
 int tce_tree_populate(struct tce_tree *tree, u64 idx, u64 n);
-u64 *tce_tree_leaf(struct tce_tree *tree, u64 idx, bool alloc, u64 *len);
+
+/**
+ * tce_tree_slot() - find the entry for an index
+ * @tree: the tree
+ * @idx: the index
+ * @alloc: create missing levels on the way
+ *
+ * Inline for the common case, an index in the leaf of the last look-up;
+ * else tce_tree_walk().
+ *
+ * Return: the entry, or NULL if a level is missing and @alloc is false, or
+ * could not be allocated.
+ */
+static inline u64 *tce_tree_slot(struct tce_tree *tree, u64 idx, bool alloc)
+{
+	if (tree->hint && tree->hint_nr == idx >> tree->level_shift)
+		return &tree->hint[idx & ((1ULL << tree->level_shift) - 1)];
+	return tce_tree_walk(tree, idx, alloc);
+}
+
+/**
+ * tce_tree_leaf() - the entries from an index to the end of its leaf
+ * @tree: the tree
+ * @idx: the index
+ * @alloc: create missing levels on the way
+ * @len: set to the number of entries from @idx to the end of its leaf
+ *
+ * Entries within a leaf are contiguous in memory, so callers walk a range
+ * one leaf at a time instead of one entry at a time.
+ *
+ * Return: the entry of @idx, or NULL if its leaf is missing and @alloc is
+ * false, or could not be allocated; @len is set in every case.
+ */
+static inline u64 *tce_tree_leaf(struct tce_tree *tree, u64 idx, bool alloc,
+				 u64 *len)
+{
+	u64 leaf = 1ULL << tree->level_shift;
+
+	*len = leaf - (idx & (leaf - 1));
+	return tce_tree_slot(tree, idx, alloc);
+}
 
 struct tce_table;
 

@@ -150,6 +150,49 @@ static void test_window_bounds(struct kunit *test)
 	tp->pt.ops->free(&tp->pt);
 }
 
+/*
+ * Look-ups remember the leaf they ended in: a look-up in that leaf again
+ * gets the same entry as a walk would, one in another leaf walks (and
+ * finds or misses it), and a miss leaves the remembered leaf alone.
+ */
+static void test_tree_hint(struct kunit *test)
+{
+	struct tce_tree tree;
+	u64 lsz, *a, *b, *c;
+
+	KUNIT_ASSERT_EQ(test, tce_tree_init(&tree, 1ULL << 30, 3), 0);
+	lsz = 1ULL << tree.level_shift;
+	a = tce_tree_slot(&tree, 0, true);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	*a = 1;
+	b = tce_tree_slot(&tree, lsz, true);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	*b = 2;
+	c = tce_tree_slot(&tree, lsz * lsz + 7, true);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	*c = 3;
+	KUNIT_EXPECT_PTR_NE(test, a, b);
+	KUNIT_EXPECT_PTR_EQ(test, tce_tree_slot(&tree, 1, false), a + 1);
+	KUNIT_EXPECT_PTR_EQ(test, tce_tree_slot(&tree, 0, false), a);
+	KUNIT_EXPECT_EQ(test, *tce_tree_slot(&tree, lsz, false), 2ULL);
+	KUNIT_EXPECT_PTR_EQ(test, tce_tree_slot(&tree, lsz + 5, false), b + 5);
+	/* A missing leaf, then the leaf before the miss and another. */
+	KUNIT_EXPECT_NULL(test, tce_tree_slot(&tree, 2 * lsz, false));
+	KUNIT_EXPECT_PTR_EQ(test, tce_tree_slot(&tree, lsz + 6, false), b + 6);
+	KUNIT_EXPECT_NULL(test, tce_tree_slot(&tree, 2 * lsz + 1, false));
+	KUNIT_EXPECT_EQ(test, *tce_tree_slot(&tree, lsz * lsz + 7, false), 3ULL);
+	KUNIT_EXPECT_EQ(test, *tce_tree_slot(&tree, 0, false), 1ULL);
+	tce_tree_free(&tree);
+	KUNIT_EXPECT_NULL(test, tree.hint);
+
+	/* A flat tree is its own leaf. */
+	KUNIT_ASSERT_EQ(test, tce_tree_init(&tree, 512, 1), 0);
+	a = tce_tree_slot(&tree, 3, false);
+	KUNIT_EXPECT_PTR_EQ(test, a, tree.root + 3);
+	KUNIT_EXPECT_PTR_EQ(test, tce_tree_slot(&tree, 4, false), a + 1);
+	tce_tree_free(&tree);
+}
+
 static void test_level_boundaries(struct kunit *test)
 {
 	/* 3 levels of 8192 entries: far more than the 2^20 entries used. */
@@ -405,6 +448,75 @@ static const struct tce_caps pseries_caps = {
 	.ddw = true,
 };
 
+/*
+ * Calls of one entry, QEMU's, take a path of their own: the same errors,
+ * the same all or nothing, one invalidation, run markers on the entry.
+ */
+static void test_one_entry_calls(struct kunit *test)
+{
+	struct tce_geometry g = {
+		.offset = 0, .size = 4 * TCE_BATCH * SZ_4K, .page_shift = 12,
+		.levels = 1,
+	};
+	struct iob_pt_seg seg = { .paddr = SZ_1G, .len = SZ_4K };
+	struct flaky *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	u64 kills, *shadow;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_ASSERT_EQ(test, tce_table_init(&f->tbl, &g, &flaky_ops), 0);
+	kills = f->tbl.kills;
+	KUNIT_EXPECT_EQ(test, tce_table_map(&f->tbl, SZ_8K, SZ_64K, &seg, 1, 0),
+			-EINVAL);
+	seg.paddr = SZ_1G + 8;
+	KUNIT_EXPECT_EQ(test, tce_table_map(&f->tbl, SZ_8K, SZ_64K, &seg, 1,
+					    TCE_READ), -EINVAL);
+	seg.paddr = SZ_1G;
+	KUNIT_EXPECT_EQ(test, tce_table_map(&f->tbl, g.size, SZ_64K, &seg, 1,
+					    TCE_READ), -EINVAL);
+	KUNIT_EXPECT_EQ(test, f->tbl.kills, kills);
+	KUNIT_EXPECT_EQ(test, f->puts, 0);
+
+	/* The backend fails: nothing stays, in it or in the shadow. */
+	f->fail_at = 1;
+	KUNIT_EXPECT_EQ(test, tce_table_map(&f->tbl, SZ_8K, SZ_64K, &seg, 1,
+					    TCE_READ), -EIO);
+	KUNIT_EXPECT_EQ(test, f->tbl.mapped, 0ull);
+	KUNIT_EXPECT_EQ(test, f->entries[2], 0ull);
+	KUNIT_EXPECT_EQ(test, f->clears, 1);
+	KUNIT_EXPECT_EQ(test, *tce_tree_slot(&f->tbl.shadow, 2, false), 0ull);
+
+	f->fail_at = 0;
+	kills = f->tbl.kills;
+	KUNIT_EXPECT_EQ(test, tce_table_map(&f->tbl, SZ_8K, SZ_64K + 5, &seg, 1,
+					    TCE_READ | TCE_WRITE), 0);
+	KUNIT_EXPECT_EQ(test, f->tbl.kills, kills + 1);
+	KUNIT_EXPECT_EQ(test, f->entries[2],
+			(u64)SZ_1G | TCE_READ | TCE_WRITE);
+	shadow = tce_tree_slot(&f->tbl.shadow, 2, false);
+	KUNIT_EXPECT_EQ(test, *shadow, (u64)SZ_64K | TCE_SHADOW_VALID |
+			TCE_SHADOW_FIRST | TCE_SHADOW_LAST);
+	KUNIT_EXPECT_EQ(test, tce_table_lookup(&f->tbl, SZ_8K + 3),
+			(u64)SZ_1G + 3);
+	seg.paddr = SZ_2G;
+	KUNIT_EXPECT_EQ(test, tce_table_map(&f->tbl, SZ_8K, SZ_64K, &seg, 1,
+					    TCE_READ), -EEXIST);
+	KUNIT_EXPECT_EQ(test, f->entries[2],
+			(u64)SZ_1G | TCE_READ | TCE_WRITE);
+	KUNIT_EXPECT_EQ(test, f->tbl.mapped, 1ull);
+
+	/* One entry unmapped: one clear, one invalidation; none for a hole. */
+	kills = f->tbl.kills;
+	KUNIT_EXPECT_EQ(test, tce_table_unmap(&f->tbl, SZ_4K, SZ_4K), 0ull);
+	KUNIT_EXPECT_EQ(test, f->tbl.kills, kills);
+	KUNIT_EXPECT_EQ(test, tce_table_unmap(&f->tbl, SZ_8K, SZ_4K), 1ull);
+	KUNIT_EXPECT_EQ(test, f->tbl.kills, kills + 1);
+	KUNIT_EXPECT_EQ(test, f->clears, 2);
+	KUNIT_EXPECT_EQ(test, f->entries[2], 0ull);
+	KUNIT_EXPECT_EQ(test, *shadow, 0ull);
+	KUNIT_EXPECT_EQ(test, f->tbl.mapped, 0ull);
+	tce_table_destroy(&f->tbl);
+}
+
 static void test_windows_parse(struct kunit *test)
 {
 	struct iommu_hwpt_iob_tce req = {
@@ -573,6 +685,7 @@ static struct kunit_case iob_tce_cases[] = {
 	KUNIT_CASE(test_geometry_rules),
 	KUNIT_CASE(test_window_bounds),
 	KUNIT_CASE(test_narrow_aperture),
+	KUNIT_CASE(test_tree_hint),
 	KUNIT_CASE(test_level_boundaries),
 	KUNIT_CASE(test_map_into_a_new_leaf),
 	KUNIT_CASE(test_clear_over_holes),
@@ -581,6 +694,7 @@ static struct kunit_case iob_tce_cases[] = {
 	KUNIT_CASE(test_one_kill_per_call),
 	KUNIT_CASE(test_xchg_returns_old),
 	KUNIT_CASE(test_failed_map_leaves_nothing),
+	KUNIT_CASE(test_one_entry_calls),
 	KUNIT_CASE(test_windows_parse),
 	KUNIT_CASE(test_two_windows),
 	KUNIT_CASE(test_mirror_follows),
