@@ -40,24 +40,39 @@ static int tce_ps_errno(long rc)
 	}
 }
 
-/* A hypercall without results, asked again while the hypervisor is busy. */
-static long tce_ps_hcall(unsigned long opcode, unsigned long liobn,
-			 unsigned long ioba, unsigned long arg,
-			 unsigned long count)
+/* Ask again while the hypervisor is busy; @rc is the first answer. */
+static noinline long tce_ps_hcall_busy(long rc, unsigned long opcode,
+				       unsigned long liobn, unsigned long ioba,
+				       unsigned long arg, unsigned long count)
 {
 	unsigned int tries;
-	long rc = H_BUSY;
 
-	for (tries = 0; tries < TCE_PS_BUSY_RETRIES; tries++) {
-		rc = plpar_hcall_norets(opcode, liobn, ioba, arg, count);
+	for (tries = 1; tries < TCE_PS_BUSY_RETRIES; tries++) {
 		if (H_IS_LONG_BUSY(rc))
 			msleep(get_longbusy_msecs(rc));
 		else if (rc == H_BUSY)
 			cond_resched();
 		else
 			break;
+		rc = plpar_hcall_norets(opcode, liobn, ioba, arg, count);
 	}
 	return rc;
+}
+
+/*
+ * A hypercall without results, asked again while the hypervisor is busy
+ * (at most TCE_PS_BUSY_RETRIES times in all). The first answer is nearly
+ * always the last: the retries stay out of the way of the common case.
+ */
+static inline long tce_ps_hcall(unsigned long opcode, unsigned long liobn,
+				unsigned long ioba, unsigned long arg,
+				unsigned long count)
+{
+	long rc = plpar_hcall_norets(opcode, liobn, ioba, arg, count);
+
+	if (likely(rc == H_SUCCESS))
+		return rc;
+	return tce_ps_hcall_busy(rc, opcode, liobn, ioba, arg, count);
 }
 
 static u64 tce_ps_ioba(struct iommu_table *tbl, u64 idx)
