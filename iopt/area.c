@@ -28,29 +28,43 @@
 #define IOPT_FEW_SEGS 4
 
 /*
- * Map one area into one page table, from the frames its pages hold pinned.
+ * What one map into the page tables covers: a whole area, or the new end
+ * of one (iopt_extend_io_pages()).
+ */
+struct iopt_span {
+	struct iopt_pages *pages;
+	u64 offset;		/* byte offset into @pages */
+	u64 iova;
+	u64 length;
+	int prot;
+};
+
+/*
+ * Map a span into one page table, from the frames its pages hold pinned.
  * Physically contiguous memory goes down as one segment unless large pages
  * are off; segments go down in batches, each batch one map call. On error
  * the calls made so far are undone.
  */
-int iopt_map_area(struct iopt_area *area, struct iob_pt *pt, bool large_pages)
+static noinline int iopt_map_span_pages(const struct iopt_span *span,
+					struct iob_pt *pt, bool large_pages)
 {
-	struct iopt_pages *pages = area->pages;
-	u64 pos = area->pages_offset, end = pos + iopt_area_length(area);
-	u64 call_iova = area->node.start, done = 0, batch_len = 0;
+	struct iopt_pages *pages = span->pages;
+	u64 pos = span->offset, end = pos + span->length;
+	u64 call_iova = span->iova, done = 0, batch_len = 0;
 	struct iob_pt_seg *segs, few[IOPT_FEW_SEGS];
 	const unsigned long *frame = NULL;
-	unsigned int nsegs = 0, max_segs;
+	unsigned int nsegs = 0, max_segs = (end - pos) / PAGE_SIZE + 2;
 	unsigned long left = 0;
 	int rc = 0;
 
-	max_segs = clamp_t(size_t, iopt_temp_bytes() / sizeof(*segs), 1,
-			   (end - pos) / PAGE_SIZE + 2);
 	/* The maps of a page or two (VFIO's sPAPR users make many) need none. */
 	if (max_segs <= IOPT_FEW_SEGS) {
 		segs = few;
 	} else {
-		segs = kmalloc_array(max_segs, sizeof(*segs), GFP_KERNEL);
+		max_segs = clamp_t(size_t, iopt_temp_bytes() / sizeof(*segs), 1,
+				   max_segs);
+		segs = max_segs <= IOPT_FEW_SEGS ? few :
+		       kmalloc_array(max_segs, sizeof(*segs), GFP_KERNEL);
 		if (!segs)
 			return -ENOMEM;
 	}
@@ -74,8 +88,8 @@ int iopt_map_area(struct iopt_area *area, struct iob_pt *pt, bool large_pages)
 		} else {
 			if (nsegs == max_segs) {
 				rc = pt->ops->map(pt, call_iova,
-						  pages->uaddr + area->pages_offset + done,
-						  segs, nsegs, area->prot);
+						  pages->uaddr + span->offset + done,
+						  segs, nsegs, span->prot);
 				if (rc)
 					goto out_unwind;
 				done += batch_len;
@@ -90,18 +104,56 @@ int iopt_map_area(struct iopt_area *area, struct iob_pt *pt, bool large_pages)
 		batch_len += len;
 		pos += len;
 	}
-	rc = pt->ops->map(pt, call_iova,
-			  pages->uaddr + area->pages_offset + done, segs,
-			  nsegs, area->prot);
+	rc = pt->ops->map(pt, call_iova, pages->uaddr + span->offset + done,
+			  segs, nsegs, span->prot);
 	if (!rc)
 		goto out_free;
 out_unwind:
 	if (done)
-		pt->ops->unmap(pt, area->node.start, done);
+		pt->ops->unmap(pt, span->iova, done);
 out_free:
 	if (segs != few)
 		kfree(segs);
 	return rc;
+}
+
+/*
+ * iopt_map_span_pages(), straight to the page table for a span inside one
+ * page (QEMU's IO pages are smaller than the kernel's on ppc64): one
+ * segment, one frame.
+ */
+static int iopt_map_span(const struct iopt_span *span, struct iob_pt *pt,
+			 bool large_pages)
+{
+	unsigned long in_page = span->offset & ~PAGE_MASK, left;
+	struct iob_pt_seg seg;
+
+	if (span->length > PAGE_SIZE - in_page)
+		return iopt_map_span_pages(span, pt, large_pages);
+	seg.paddr = PFN_PHYS(*iopt_pages_frames(span->pages,
+						span->offset >> PAGE_SHIFT,
+						&left)) + in_page;
+	seg.len = span->length;
+	return pt->ops->map(pt, span->iova, span->pages->uaddr + span->offset,
+			    &seg, 1, span->prot);
+}
+
+static void iopt_area_span(struct iopt_area *area, struct iopt_span *span)
+{
+	span->pages = area->pages;
+	span->offset = area->pages_offset;
+	span->iova = area->node.start;
+	span->length = iopt_area_length(area);
+	span->prot = area->prot;
+}
+
+/* Map one area into one page table (iopt_map_span()). */
+int iopt_map_area(struct iopt_area *area, struct iob_pt *pt, bool large_pages)
+{
+	struct iopt_span span;
+
+	iopt_area_span(area, &span);
+	return iopt_map_span(&span, pt, large_pages);
 }
 
 /* Keep the area's pages pinned for as long as it is filled. */
@@ -117,8 +169,8 @@ int iopt_pin_area(struct iopt_area *area)
 	return iopt_pages_add_user(area->pages, &area->pages_node, first, last);
 }
 
-/* Map the area into every page table, all or nothing. */
-static int iopt_map_area_all(struct iopt *iopt, struct iopt_area *area)
+/* Map a span into every page table, all or nothing. */
+static int iopt_map_span_all(struct iopt *iopt, const struct iopt_span *span)
 {
 	struct iob_pt *pt;
 	unsigned long i, j;
@@ -126,13 +178,13 @@ static int iopt_map_area_all(struct iopt *iopt, struct iopt_area *area)
 
 	lockdep_assert_held(&iopt->pts_rwsem);
 	for (i = 0; (pt = iopt_pt_at(iopt, i)); i++) {
-		rc = iopt_map_area(area, pt, iopt->large_pages);
+		rc = iopt_map_span(span, pt, iopt->large_pages);
 		if (rc)
 			break;
 	}
 	for (j = 0; rc && j < i; j++) {
 		pt = iopt_pt_at(iopt, j);
-		pt->ops->unmap(pt, area->node.start, iopt_area_length(area));
+		pt->ops->unmap(pt, span->iova, span->length);
 	}
 	return rc;
 }
@@ -140,12 +192,14 @@ static int iopt_map_area_all(struct iopt *iopt, struct iopt_area *area)
 /* Pin the area's pages and map them into every page table. */
 static int iopt_fill_area(struct iopt *iopt, struct iopt_area *area)
 {
+	struct iopt_span span;
 	int rc;
 
 	rc = iopt_pin_area(area);
 	if (rc)
 		return rc;
-	rc = iopt_map_area_all(iopt, area);
+	iopt_area_span(area, &span);
+	rc = iopt_map_span_all(iopt, &span);
 	if (rc) {
 		iopt_pages_remove_user(area->pages, &area->pages_node);
 		return rc;
@@ -950,7 +1004,8 @@ static bool iopt_area_resizable(struct iopt_area *area)
 int iopt_extend_io_pages(struct iopt *iopt, struct iopt_pages *pages,
 			 unsigned long offset, u64 iova, u64 length, int prot)
 {
-	struct iopt_area *area, part = {};
+	struct iopt_span span;
+	struct iopt_area *area;
 	u64 last, end;
 	int rc = -ENOENT;
 
@@ -973,12 +1028,12 @@ int iopt_extend_io_pages(struct iopt *iopt, struct iopt_pages *pages,
 		goto out_unlock;
 
 	/* The new range goes into the page tables as an area would. */
-	part.pages = pages;
-	part.pages_offset = offset;
-	part.node.start = iova;
-	part.node.last = last;
-	part.prot = prot;
-	rc = iopt_map_area_all(iopt, &part);
+	span.pages = pages;
+	span.offset = offset;
+	span.iova = iova;
+	span.length = length;
+	span.prot = prot;
+	rc = iopt_map_span_all(iopt, &span);
 	if (rc)
 		goto out_unlock;
 	iopt_itree_set_last(&area->node, last);
