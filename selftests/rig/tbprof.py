@@ -24,7 +24,7 @@ import sys
 CROSS = os.environ.get("CROSS_COMPILE", "powerpc64le-linux-gnu-")
 HCALLS = ("plpar_hcall", "plpar_hcall_norets", "plpar_hcall9",
           "plpar_hcall_raw", "plpar_hcall_norets_notrace")
-TOP = 25
+TOP = int(os.environ.get("TBPROF_TOP", "25"))
 
 
 def counts(path):
