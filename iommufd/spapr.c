@@ -436,16 +436,13 @@ static int iob_spapr_create_window(struct iob_spapr *sp,
 	return 0;
 }
 
-/* The default window, if it is still to be made. */
-static int iob_spapr_default_window(struct iob_spapr *sp)
+/* Make the default window that the first group's arrival promised. */
+static noinline int iob_spapr_make_default_window(struct iob_spapr *sp)
 {
 	struct iob_spapr_caps caps;
 	u64 start;
 	int rc;
 
-	lockdep_assert_held(&sp->lock);
-	if (!sp->def_pending)
-		return 0;
 	if (!sp->ngroups)
 		return -ENODEV;
 	rc = sp->ops->caps(sp->drv, &caps);
@@ -457,6 +454,13 @@ static int iob_spapr_default_window(struct iob_spapr *sp)
 	if (!rc)
 		sp->def_pending = false;
 	return rc;
+}
+
+/* The default window, if it is still to be made: a test per call. */
+static inline int iob_spapr_default_window(struct iob_spapr *sp)
+{
+	lockdep_assert_held(&sp->lock);
+	return sp->def_pending ? iob_spapr_make_default_window(sp) : 0;
 }
 
 /* Bind the container to the calling process, as its first binding call. */
