@@ -1071,6 +1071,18 @@ static int iopt_trim_area(struct iopt *iopt, struct iopt_area *area,
 	if ((cut | (area->pages_offset + (cut - area->node.start))) &
 	    (iopt->iova_alignment - 1))
 		return -EINVAL;
+	/*
+	 * One page table (the common case) cuts and unmaps in one call; with
+	 * more, every cut is made before anything is unmapped, so that one
+	 * refused leaves every table as it was.
+	 */
+	pt = iopt_pt_at(iopt, 0);
+	if (iopt->npts == 1 && pt->ops->trim) {
+		rc = pt->ops->trim(pt, start, len);
+		if (rc)
+			return rc;
+		goto moved;
+	}
 	for (i = 0; (pt = iopt_pt_at(iopt, i)); i++) {
 		rc = pt->ops->split(pt, cut);
 		if (rc)
@@ -1078,6 +1090,7 @@ static int iopt_trim_area(struct iopt *iopt, struct iopt_area *area,
 	}
 	for (i = 0; (pt = iopt_pt_at(iopt, i)); i++)
 		pt->ops->unmap(pt, start, len);
+moved:
 	if (front) {
 		area->node.start = cut;
 		area->pages_offset += len;

@@ -60,6 +60,17 @@ static int tce_pt_split(struct iob_pt *pt, u64 iova)
 	return tbl ? tce_table_split(tbl, iova) : 0;
 }
 
+static int tce_pt_trim(struct iob_pt *pt, u64 iova, u64 len)
+{
+	struct tce_table *tbl = tce_pt_window(pt, iova, len);
+	s64 rc;
+
+	if (!tbl)
+		return -EINVAL;
+	rc = tce_table_trim(tbl, iova, len);
+	return rc < 0 ? rc : 0;
+}
+
 static phys_addr_t tce_pt_iova_to_phys(struct iob_pt *pt, u64 iova)
 {
 	struct tce_table *tbl = tce_pt_window(pt, iova, 1);
@@ -95,6 +106,7 @@ static const struct iob_pt_ops tce_pt_ops = {
 	.map = tce_pt_map,
 	.unmap = tce_pt_unmap,
 	.split = tce_pt_split,
+	.trim = tce_pt_trim,
 	.iova_to_phys = tce_pt_iova_to_phys,
 	.window = tce_pt_window_info,
 	.free = tce_pt_free,

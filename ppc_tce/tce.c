@@ -539,6 +539,24 @@ u64 tce_table_unmap(struct tce_table *tbl, u64 iova, u64 len)
 }
 EXPORT_SYMBOL_IOB_TEST(tce_table_unmap);
 
+/*
+ * If one map call mapped entries @idx - 1 and @idx, record them as two
+ * from now on. @idx is above 0 and inside the window.
+ */
+static void tce_cut_run(struct tce_table *tbl, u64 idx)
+{
+	u64 *before, *after;
+
+	lockdep_assert_held(&tbl->lock);
+	before = tce_tree_slot(&tbl->shadow, idx - 1, false);
+	after = tce_tree_slot(&tbl->shadow, idx, false);
+	if (before && after && *before & TCE_SHADOW_VALID &&
+	    *after & TCE_SHADOW_VALID && !(*after & TCE_SHADOW_FIRST)) {
+		*before |= TCE_SHADOW_LAST;
+		*after |= TCE_SHADOW_FIRST;
+	}
+}
+
 /**
  * tce_table_split() - let an unmap stop or start at a bus address
  * @tbl: the table
@@ -553,23 +571,50 @@ EXPORT_SYMBOL_IOB_TEST(tce_table_unmap);
  */
 int tce_table_split(struct tce_table *tbl, u64 iova)
 {
-	u64 idx, n, *before, *after;
+	u64 idx, n;
 
 	if (!tce_range(tbl, iova, 1ULL << tbl->geo.page_shift, &idx, &n) ||
 	    !idx)
 		return -EINVAL;
 	mutex_lock(&tbl->lock);
-	before = tce_tree_slot(&tbl->shadow, idx - 1, false);
-	after = tce_tree_slot(&tbl->shadow, idx, false);
-	if (before && after && *before & TCE_SHADOW_VALID &&
-	    *after & TCE_SHADOW_VALID && !(*after & TCE_SHADOW_FIRST)) {
-		*before |= TCE_SHADOW_LAST;
-		*after |= TCE_SHADOW_FIRST;
-	}
+	tce_cut_run(tbl, idx);
 	mutex_unlock(&tbl->lock);
 	return 0;
 }
 EXPORT_SYMBOL_IOB_TEST(tce_table_split);
+
+/**
+ * tce_table_trim() - unmap a range, cutting the map calls across its ends
+ * @tbl: the table
+ * @iova: first bus address
+ * @len: length, a multiple of the IO page size
+ *
+ * tce_table_split() at both ends of the range, then tce_table_unmap() of
+ * it, under one hold of the lock: for an unmap at one end of a mapping,
+ * whose other part stays.
+ *
+ * Return: the number of entries that were mapped, or -EINVAL (nothing
+ * changed) if the range is not on IO page boundaries inside the window.
+ */
+s64 tce_table_trim(struct tce_table *tbl, u64 iova, u64 len)
+{
+	u64 idx, n, cleared;
+
+	if (!tce_range(tbl, iova, len, &idx, &n))
+		return -EINVAL;
+	mutex_lock(&tbl->lock);
+	if (idx)
+		tce_cut_run(tbl, idx);
+	if (idx + n < tbl->nentries)
+		tce_cut_run(tbl, idx + n);
+	cleared = n == 1 ? tce_clear_one(tbl, idx, true) :
+			   tce_clear_range(tbl, idx, n, true);
+	if (cleared)
+		tce_kill(tbl, idx, n);
+	mutex_unlock(&tbl->lock);
+	return cleared;
+}
+EXPORT_SYMBOL_IOB_TEST(tce_table_trim);
 
 /**
  * tce_table_xchg() - store one entry and return the one it replaces

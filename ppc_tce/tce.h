@@ -202,6 +202,7 @@ int tce_table_map(struct tce_table *tbl, u64 iova, u64 uva,
 		  const struct iob_pt_seg *segs, unsigned int nsegs, u64 perm);
 u64 tce_table_unmap(struct tce_table *tbl, u64 iova, u64 len);
 int tce_table_split(struct tce_table *tbl, u64 iova);
+s64 tce_table_trim(struct tce_table *tbl, u64 iova, u64 len);
 int tce_table_xchg(struct tce_table *tbl, u64 idx, u64 *tce);
 u64 tce_table_lookup(struct tce_table *tbl, u64 iova);
 

@@ -71,6 +71,9 @@ struct iob_pt;
  *	@unmap calls may remove one at a time. @iova is aligned to the
  *	granule. Return: 0, or -EINVAL if the table maps that place with
  *	IO pages larger than the granule, which would have to be cut
+ * @trim: optional; @split at @iova and at @iova + @len, then @unmap of
+ *	[@iova, @iova + @len), in one call: how a mapping shrinks at one
+ *	end. Return: 0, or -EINVAL as @split, having changed nothing
  * @iova_to_phys: the physical address @iova translates to, or 0
  * @window: describe aperture @i (below &iob_pt.naper) in @w, for reports;
  *	may sleep. Optional
@@ -82,6 +85,7 @@ struct iob_pt_ops {
 		   int prot);
 	void (*unmap)(struct iob_pt *pt, u64 iova, u64 len);
 	int (*split)(struct iob_pt *pt, u64 iova);
+	int (*trim)(struct iob_pt *pt, u64 iova, u64 len);
 	phys_addr_t (*iova_to_phys)(struct iob_pt *pt, u64 iova);
 	void (*window)(struct iob_pt *pt, unsigned int i,
 		       struct iob_pt_window *w);

@@ -323,6 +323,52 @@ static void test_split_runs(struct kunit *test)
 	tp->pt.ops->free(&tp->pt);
 }
 
+/*
+ * Trims: the runs across both ends are cut and the range unmapped in one
+ * call, one invalidation; what stays unmaps later as whole runs (a run
+ * left uncut would warn, and the guest panics on warnings).
+ */
+static void test_trim_runs(struct kunit *test)
+{
+	struct tce_pt *tp = sw_table(test, 0, SZ_1G, 12, 1);
+	struct tce_table *t = tp->win[0];
+	u64 pg = SZ_4K, base = SZ_1M, i0 = SZ_1M >> 12, kills, *shadow;
+
+	KUNIT_ASSERT_EQ(test, map1(tp, base, SZ_1G, 8 * pg), 0);
+	kills = t->kills;
+	/* Refused, changing nothing: off an IO page, outside the window. */
+	KUNIT_EXPECT_EQ(test, tce_table_trim(t, base + 100, pg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tce_table_trim(t, base, pg + 100), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tce_table_trim(t, SZ_1G - pg, 2 * pg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tp->pt.ops->trim(&tp->pt, SZ_1G, pg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, t->mapped, 8ull);
+	shadow = tce_tree_slot(&t->shadow, i0 + 1, false);
+	KUNIT_EXPECT_FALSE(test, *shadow & (TCE_SHADOW_FIRST | TCE_SHADOW_LAST));
+	KUNIT_EXPECT_EQ(test, t->kills, kills);
+
+	/* Off the front, off the back, out of the middle. */
+	KUNIT_EXPECT_EQ(test, tce_table_trim(t, base, 2 * pg), 2ll);
+	KUNIT_EXPECT_EQ(test, t->kills, kills + 1);
+	KUNIT_EXPECT_TRUE(test, *tce_tree_slot(&t->shadow, i0 + 2, false) &
+			  TCE_SHADOW_FIRST);
+	KUNIT_EXPECT_EQ(test, tp->pt.ops->trim(&tp->pt, base + 7 * pg, pg), 0);
+	KUNIT_EXPECT_TRUE(test, *tce_tree_slot(&t->shadow, i0 + 6, false) &
+			  TCE_SHADOW_LAST);
+	KUNIT_EXPECT_EQ(test, tce_table_trim(t, base + 4 * pg, pg), 1ll);
+	KUNIT_EXPECT_EQ(test, tce_table_lookup(t, base + 4 * pg), 0ull);
+	KUNIT_EXPECT_EQ(test, tce_table_lookup(t, base + 3 * pg),
+			SZ_1G + 3 * pg);
+	/* Nothing there: nothing cleared, no invalidation. */
+	kills = t->kills;
+	KUNIT_EXPECT_EQ(test, tce_table_trim(t, base, pg), 0ll);
+	KUNIT_EXPECT_EQ(test, t->kills, kills);
+	/* What is left is three whole runs. */
+	KUNIT_EXPECT_EQ(test, tce_table_unmap(t, base + 2 * pg, 2 * pg), 2ull);
+	KUNIT_EXPECT_EQ(test, tce_table_unmap(t, base + 5 * pg, 2 * pg), 2ull);
+	KUNIT_EXPECT_EQ(test, t->mapped, 0ull);
+	tp->pt.ops->free(&tp->pt);
+}
+
 static void test_one_kill_per_call(struct kunit *test)
 {
 	struct tce_pt *tp = sw_table(test, 0, SZ_4G, 12, 2);
@@ -691,6 +737,7 @@ static struct kunit_case iob_tce_cases[] = {
 	KUNIT_CASE(test_clear_over_holes),
 	KUNIT_CASE(test_big_page_in_small_entries),
 	KUNIT_CASE(test_split_runs),
+	KUNIT_CASE(test_trim_runs),
 	KUNIT_CASE(test_one_kill_per_call),
 	KUNIT_CASE(test_xchg_returns_old),
 	KUNIT_CASE(test_failed_map_leaves_nothing),
