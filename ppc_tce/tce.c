@@ -347,8 +347,8 @@ static bool tce_any_mapped(struct tce_table *tbl, u64 idx, u64 n,
 }
 
 /* Convert a bus address range to indices; false if outside the window. */
-static inline bool tce_range(struct tce_table *tbl, u64 iova, u64 len, u64 *idx,
-		      u64 *n)
+static inline bool tce_range(struct tce_table *tbl, u64 iova, u64 len,
+			     u64 *idx, u64 *n)
 {
 	u64 pgmask = (1ULL << tbl->geo.page_shift) - 1;
 
@@ -543,7 +543,7 @@ EXPORT_SYMBOL_IOB_TEST(tce_table_unmap);
  * If one map call mapped entries @idx - 1 and @idx, record them as two
  * from now on. @idx is above 0 and inside the window.
  */
-static void tce_cut_run(struct tce_table *tbl, u64 idx)
+static inline void tce_cut_run(struct tce_table *tbl, u64 idx)
 {
 	u64 *before, *after;
 
