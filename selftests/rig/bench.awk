@@ -137,6 +137,22 @@ function side_by_side(ord, n, ops, nops, names, us, gb, w, third,    t, i, k, li
 		lorder[ln++] = $4 " " $5
 	}
 }
+# QEMU's pattern alone, in turns (rig.sh pages_turns): each line names
+# its side. Every sample is kept for the pooled medians, and per boot in
+# order, for the pairs: the k-th run on iobroker with the k-th on the
+# module in the same boot.
+/^B pages / {
+	ps = ($3 == "iobroker") ? 1 : ($3 == "upstream") ? 2 : 3
+	key = $4 " " $5 " " $6
+	p_c[ps, key]++
+	p_v[ps, key, p_c[ps, key]] = $7
+	b_c[file, ps, key]++
+	b_v[file, ps, key, b_c[file, ps, key]] = $7
+	if (!(key in pseen)) {
+		pseen[key] = 1
+		porder[pn++] = key
+	}
+}
 /^B skip / { skip[side, $3] = $4 }
 
 END {
@@ -268,6 +284,56 @@ END {
 			printf "iobroker is unloaded (the reference has VFIO built in; distributions build it as modules).\n"
 		}
 		side_by_side(vorder, vn, vops, 6, vname, vusec, vgbs, 14, 3 in vsides)
+	}
+	if (pn) {
+		printf "\nQEMU's pattern in turns: in each of iobroker's boots, runs of 256 one-IO-page MAP_DMAs and\n"
+		printf "UNMAP_DMAs alone, iobroker's VFIO backend and vfio_iommu_spapr_tce as a module taking turns\n"
+		printf "(vmod, iob, iob, vmod, ...), the k-th run of each paired; in the reference boots, as many runs on\n"
+		printf "the built-in backend. us per call: medians of every run. pair ratio: the median over the pairs of\n"
+		printf "vmod's time over iobroker's, above 1 when iobroker is faster; wins: pairs iobroker was faster in.\n"
+		printf "%-12s %-15s | %8s %8s | %7s %7s | %8s %7s\n", "op", "window", "iob us", "vmod us",
+		       "pair", "wins", "vfio us", "ratio"
+		split("map1 unmap1", pops, " ")
+		for (t = 1; t <= 2; t++) {
+			for (i = 0; i < pn; i++) {
+				split(porder[i], k, " ")
+				if (k[1] != pops[t])
+					continue
+				for (sd = 1; sd <= 3; sd++)
+					median(p_v, p_c, pmed, sd, porder[i])
+				np = 0
+				wins = 0
+				for (f = 1; f <= file; f++) {
+					m = b_c[f, 1, porder[i]]
+					if (b_c[f, 3, porder[i]] < m)
+						m = b_c[f, 3, porder[i]]
+					for (j = 1; j <= m; j++) {
+						x = b_v[f, 1, porder[i], j]
+						if (x <= 0)
+							continue
+						pr_v[1, porder[i], ++np] = b_v[f, 3, porder[i], j] / x
+						if (b_v[f, 3, porder[i], j] > x)
+							wins++
+					}
+				}
+				pr_c[1, porder[i]] = np
+				median(pr_v, pr_c, pair, 1, porder[i])
+				line = sprintf("%-12s %-15s | ", k[1] == "map1" ? "map 1 page" : "unmap 1 page", k[2])
+				line = line (((1, porder[i]) in pmed) ? sprintf("%8.2f ", pmed[1, porder[i]]) : sprintf("%8s ", "n/a"))
+				line = line (((3, porder[i]) in pmed) ? sprintf("%8.2f | ", pmed[3, porder[i]]) : sprintf("%8s | ", "n/a"))
+				if (np)
+					line = line sprintf("%7.2f %7s | ", pair[1, porder[i]], wins "/" np)
+				else
+					line = line sprintf("%7s %7s | ", "-", "-")
+				if ((2, porder[i]) in pmed && (1, porder[i]) in pmed && pmed[1, porder[i]] > 0)
+					line = line sprintf("%8.2f %7.2f", pmed[2, porder[i]],
+							    pmed[2, porder[i]] / pmed[1, porder[i]])
+				else
+					line = line sprintf("%8s %7s", "n/a", "-")
+				print line
+			}
+		}
+		printf "ratio: the built-in backend's median time over iobroker's (other boots, so noisier than pairs).\n"
 	}
 	printf "\nAccess objects: the test module's ACCESS_PAGES + DESTROY_ACCESS_PAGES (pin, unpin) and ACCESS_RW of an\n"
 	printf "IOAS range with no page table, iobroker vs Linux 6.12 iommufd. read/write: the fast path, in the owner's\n"

@@ -310,6 +310,14 @@ run_debug() {
 # costs module code more per call; so the VFIO part also runs once more in
 # iobroker's boot, after iobroker is unloaded, on vfio_iommu_spapr_tce
 # loaded as a module into the same kernel.
+#
+# A map or unmap of one IO page (QEMU's pattern) takes a few microseconds,
+# and a boot's figure for it drifts by a quarter or more with the host,
+# which is more than the backends differ by. So iobroker's boot then runs
+# that pattern alone PAGES_ROUNDS times (default 8) on each of the two
+# backends in turns, vmod, iob, iob, vmod, vmod, ..., the k-th run of each
+# paired, and the report gives the median of the pairs' ratios; the
+# reference boot runs it as many times on the built-in backend.
 # bench_vfio_module KBUILD: whether the bench asks for the VFIO part and
 # the kernel has VFIO's sPAPR backend as a module.
 bench_vfio_module() {
@@ -317,6 +325,30 @@ bench_vfio_module() {
 	*" vfio "*) [ -f "$1/drivers/vfio/vfio_iommu_spapr_tce.ko" ] ;;
 	*) return 1 ;;
 	esac
+}
+
+# pages_turns WHO: the plan lines of the runs of QEMU's pattern alone; in
+# iobroker's boot, entered with vfio_iommu_spapr_tce loaded and iobroker
+# not, the backends taking turns, each turn two runs.
+pages_turns() {
+	n=${PAGES_ROUNDS:-8}
+	i=1
+	while [ "$i" -le "$n" ]; do
+		if [ "$1" = upstream ]; then
+			echo "text pages-$i 300 /bin/iobroker_bench upstream pages"
+		elif [ $((i % 2)) = 1 ]; then
+			echo "text pages-vmod-$i 300 /bin/iobroker_bench vfio-module pages"
+			echo "rmmod vfio_iommu_spapr_tce"
+			echo "insmod /lib/modules/iobroker.ko"
+			echo "text pages-iob-$i 300 /bin/iobroker_bench iobroker pages"
+		else
+			echo "text pages-iob-$i 300 /bin/iobroker_bench iobroker pages"
+			echo "rmmod iobroker"
+			echo "insmod /lib/modules/vfio_iommu_spapr_tce.ko"
+			echo "text pages-vmod-$i 300 /bin/iobroker_bench vfio-module pages"
+		fi
+		i=$((i + 1))
+	done
 }
 
 run_bench() {
@@ -339,6 +371,11 @@ run_bench() {
 				if [ $who = iobroker ] && bench_vfio_module "$kb"; then
 					echo "insmod /lib/modules/vfio_iommu_spapr_tce.ko"
 					echo "text bench-vfio 3000 /bin/iobroker_bench vfio-module vfio"
+					pages_turns iobroker
+				elif [ $who = upstream ] && bench_vfio_module "$kb"; then
+					# As many on the built-in backend,
+					# when iobroker's boot has its turns.
+					pages_turns upstream
 				fi
 			} >"$run/plan"
 			if [ $who = iobroker ]; then
