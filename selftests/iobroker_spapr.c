@@ -429,8 +429,9 @@ static int run_page_is(struct edu *e, __u64 io, __u64 i, unsigned char *dst,
 TEST_F(spapr, page_runs)
 {
 	unsigned char *b = self->buf, *dst = b + 256 * SZ_4K;
-	const __u64 io = 0x200000;
+	const __u64 io = 0x200000, io2 = 0x300000;
 	__u64 i, unmapped;
+	long long n;
 
 	ASSERT_EQ(0, spapr_register(self->container, b, BUF_LEN));
 	ASSERT_EQ(0, spapr_map(self->container, dst, 0x10000, SZ_4K,
@@ -493,6 +494,44 @@ TEST_F(spapr, page_runs)
 		ASSERT_EQ(2 * SZ_4K, unmapped);
 		ASSERT_EQ(8, live_tces(self->grp_id, NULL));
 	}
+
+	/*
+	 * A run grown over the front of the mapping after it: page 2 of a
+	 * run of two, a mapping of two pages after it. The run takes over
+	 * one page at a time, each replacing the page that was there.
+	 */
+	n = live_tces(self->grp_id, NULL);
+	for (i = 0; i < 4; i++)
+		fill(b + (100 + i) * SZ_4K, LEN, 100 + i);
+	fill(b + 120 * SZ_4K, 2 * SZ_4K, 120);
+	ASSERT_EQ(0, spapr_map(self->container, b + 100 * SZ_4K, io2, SZ_4K,
+			       SPAPR_RW));
+	ASSERT_EQ(0, spapr_map(self->container, b + 101 * SZ_4K,
+			       io2 + SZ_4K, SZ_4K, SPAPR_RW));
+	ASSERT_EQ(0, spapr_map(self->container, b + 120 * SZ_4K,
+			       io2 + 2 * SZ_4K, 2 * SZ_4K, SPAPR_RW));
+	ASSERT_EQ(n + 4, live_tces(self->grp_id, NULL));
+	ASSERT_EQ(0, spapr_map(self->container, b + 102 * SZ_4K,
+			       io2 + 2 * SZ_4K, SZ_4K, SPAPR_RW));
+	ASSERT_EQ(n + 4, live_tces(self->grp_id, NULL));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, run_page_is(&self->e, io2, i, dst,
+					 b + (100 + i) * SZ_4K));
+	ASSERT_EQ(0, run_page_is(&self->e, io2, 3, dst, b + 121 * SZ_4K));
+	ASSERT_EQ(0, spapr_map(self->container, b + 103 * SZ_4K,
+			       io2 + 3 * SZ_4K, SZ_4K, SPAPR_RW));
+	ASSERT_EQ(n + 4, live_tces(self->grp_id, NULL));
+	ASSERT_EQ(0, run_page_is(&self->e, io2, 3, dst, b + 103 * SZ_4K));
+	/* On /dev/iommu, one mapping: its half is ENOENT, its whole goes. */
+	if (variant->iommufd) {
+		ASSERT_EQ(ENOENT, iob_unmap(self->container, self->ioas, io2,
+					    2 * SZ_4K, NULL));
+		ASSERT_EQ(0, iob_unmap(self->container, self->ioas, io2,
+				       4 * SZ_4K, &unmapped));
+		ASSERT_EQ(4 * SZ_4K, unmapped);
+		ASSERT_EQ(n, live_tces(self->grp_id, NULL));
+	}
+
 	ASSERT_EQ(0, spapr_unmap(self->container, 0, 1 << 24, 0));
 	ASSERT_EQ(0, live_tces(self->grp_id, NULL));
 	ASSERT_EQ(0, spapr_unregister(self->container, b, BUF_LEN));
@@ -531,6 +570,70 @@ TEST_F(spapr, page_runs_and_the_area_limit)
 	ASSERT_EQ(0, spapr_unmap(self->container, 0, 1 << 24, 0));
 	ASSERT_EQ(0, live_tces(self->grp_id, NULL));
 	ASSERT_EQ(0, spapr_unregister(self->container, b, BUF_LEN));
+}
+
+/*
+ * Each map finds the memory registered when it is made. A run of pages
+ * in order stops where one registration ends and the next begins, though
+ * their addresses are back to back. Memory unregistered is EINVAL to map
+ * at once, and memory registered again at the same addresses, after the
+ * process put new pages there, is mapped with its new pages.
+ */
+TEST_F(spapr, page_runs_and_registrations)
+{
+	unsigned char *b = self->buf, *dst = b + 256 * SZ_4K;
+	unsigned char *b2 = b + BUF_LEN / 2, *at = b2 - 2 * SZ_4K;
+	const __u64 io = 0x200000;
+	__u64 i, unmapped;
+
+	ASSERT_EQ(0, spapr_register(self->container, b, BUF_LEN / 2));
+	ASSERT_EQ(0, spapr_register(self->container, b2, BUF_LEN / 2));
+	ASSERT_EQ(0, spapr_map(self->container, dst, 0x10000, SZ_4K,
+			       SPAPR_RW));
+	/* The last two pages of the first registration, two of the next. */
+	for (i = 0; i < 4; i++) {
+		fill(at + i * SZ_4K, LEN, 60 + i);
+		ASSERT_EQ(0, spapr_map(self->container, at + i * SZ_4K,
+				       io + i * SZ_4K, SZ_4K, SPAPR_RW));
+	}
+	ASSERT_EQ(5, live_tces(self->grp_id, NULL));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, run_page_is(&self->e, io, i, dst, at + i * SZ_4K));
+	/* Two mappings, one per registration, as /dev/iommu's IOAS sees. */
+	if (variant->iommufd) {
+		ASSERT_EQ(ENOENT, iob_unmap(self->container, self->ioas, io,
+					    3 * SZ_4K, NULL));
+		ASSERT_EQ(0, iob_unmap(self->container, self->ioas,
+				       io + 2 * SZ_4K, 2 * SZ_4K, &unmapped));
+		ASSERT_EQ(2 * SZ_4K, unmapped);
+	} else {
+		ASSERT_EQ(0, spapr_unmap(self->container, io + 2 * SZ_4K,
+					 2 * SZ_4K, 0));
+	}
+	ASSERT_EQ(3, live_tces(self->grp_id, NULL));
+
+	/* The second registration goes: its memory is no longer mappable. */
+	ASSERT_EQ(0, spapr_unregister(self->container, b2, BUF_LEN / 2));
+	ASSERT_EQ(EINVAL, spapr_map(self->container, b2, io + 2 * SZ_4K,
+				    SZ_4K, SPAPR_RW));
+	ASSERT_EQ(3, live_tces(self->grp_id, NULL));
+
+	/* New pages at the same addresses, registered again. */
+	ASSERT_EQ(b2, mmap(b2, BUF_LEN / 2, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
+	fill(b2, 2 * SZ_4K, 70);
+	ASSERT_EQ(0, spapr_register(self->container, b2, BUF_LEN / 2));
+	for (i = 2; i < 4; i++)
+		ASSERT_EQ(0, spapr_map(self->container, at + i * SZ_4K,
+				       io + i * SZ_4K, SZ_4K, SPAPR_RW));
+	ASSERT_EQ(5, live_tces(self->grp_id, NULL));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, run_page_is(&self->e, io, i, dst, at + i * SZ_4K));
+
+	ASSERT_EQ(0, spapr_unmap(self->container, 0, 1 << 24, 0));
+	ASSERT_EQ(0, live_tces(self->grp_id, NULL));
+	ASSERT_EQ(0, spapr_unregister(self->container, b2, BUF_LEN / 2));
+	ASSERT_EQ(0, spapr_unregister(self->container, b, BUF_LEN / 2));
 }
 
 /*
@@ -962,6 +1065,18 @@ TEST(iommufd_container)
 	ASSERT_EQ(0, spapr_map(fd, b + SZ_64K, 0x200000, SZ_4K, SPAPR_RW));
 	ASSERT_EQ(17, dev_live(edu_names[0], NULL));
 	ASSERT_EQ(17, dev_live(edu_names[2], NULL));
+	/*
+	 * The HWPT's 32-bit window ends at 256 MiB, inside the container's:
+	 * a run of pages stops there, EINVAL, and nothing changes.
+	 */
+	ASSERT_EQ(0, spapr_map(fd, b + 4 * SZ_64K, (256ULL << 20) - SZ_4K,
+			       SZ_4K, SPAPR_RW));
+	ASSERT_EQ(EINVAL, spapr_map(fd, b + 4 * SZ_64K + SZ_4K, 256ULL << 20,
+				    SZ_4K, SPAPR_RW));
+	ASSERT_EQ(18, dev_live(edu_names[0], NULL));
+	ASSERT_EQ(18, dev_live(edu_names[2], NULL));
+	ASSERT_EQ(0, spapr_unmap(fd, (256ULL << 20) - SZ_4K, SZ_4K, 0));
+	ASSERT_EQ(17, dev_live(edu_names[0], NULL));
 
 	/*
 	 * The file closed first: the devices keep it until they go; then
