@@ -122,8 +122,8 @@ out_free:
  * page (QEMU's IO pages are smaller than the kernel's on ppc64): one
  * segment, one frame.
  */
-static int iopt_map_span(const struct iopt_span *span, struct iob_pt *pt,
-			 bool large_pages)
+static __always_inline int iopt_map_span(const struct iopt_span *span,
+					 struct iob_pt *pt, bool large_pages)
 {
 	unsigned long in_page = span->offset & ~PAGE_MASK, left;
 	struct iob_pt_seg seg;
@@ -971,7 +971,7 @@ EXPORT_SYMBOL_IOB_TEST(iopt_cut);
  * whole pin of registered memory, so that its interval of pages is only
  * bookkeeping, in no tree. Under the write side of iova_rwsem.
  */
-static bool iopt_area_resizable(struct iopt_area *area)
+static inline bool iopt_area_resizable(struct iopt_area *area)
 {
 	return iopt_area_live(area) && area->filled && area->borrow &&
 	       !area->unmapper && !atomic_read(&area->access_pins) &&
@@ -1018,14 +1018,25 @@ int iopt_extend_io_pages(struct iopt *iopt, struct iopt_pages *pages,
 	if (!iopt->npts || !xa_empty(&iopt->accesses) ||
 	    (iova | length) & (iopt->iova_alignment - 1))
 		goto out_unlock;
-	area = iopt_area_first(iopt, iova - 1, iova - 1);
+	/*
+	 * One look-up finds the mapping to grow and, as areas never overlap,
+	 * the one after it is the only one that could be in the way. The
+	 * checks of iopt_check_iova() in its order: alignment and overflow
+	 * are known good, then reserved ranges, then mappings.
+	 */
+	area = iopt_area_first(iopt, iova - 1, last);
 	if (!area || area->node.last != iova - 1 || area->pages != pages ||
 	    area->prot != prot || !iopt_area_resizable(area) ||
 	    area->pages_offset + iopt_area_length(area) != offset)
 		goto out_unlock;
-	rc = iopt_check_iova(iopt, iova, length);
-	if (rc)
+	if (iopt_itree_iter_first(&iopt->reserved, iova, last)) {
+		rc = -EINVAL;
 		goto out_unlock;
+	}
+	if (iopt_area_next(area, iova, last)) {
+		rc = -EEXIST;
+		goto out_unlock;
+	}
 
 	/* The new range goes into the page tables as an area would. */
 	span.pages = pages;
