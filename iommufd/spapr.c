@@ -84,6 +84,8 @@ struct iob_spapr_region {
  * @ioas: its IOAS
  * @regions: registered memory by user address
  * @nregions: how many
+ * @hint: the region the last map looked up to grow a mapping, or NULL;
+ *	looked at first, as QEMU maps page after page of one region
  * @enabled: memory was registered once: maps are allowed from then on
  * @def_pending: the default window is to be made on first need
  * @ngroups: groups in the container
@@ -103,6 +105,7 @@ struct iob_spapr {
 	struct iob_ioas *ioas;
 	struct rb_root_cached regions;
 	unsigned long nregions;
+	struct iob_spapr_region *hint;
 	bool enabled;
 	bool def_pending;
 	unsigned int ngroups;
@@ -476,7 +479,8 @@ static int iob_spapr_bind_mm(struct iob_spapr *sp)
 }
 
 /* Copy in the first @minsz bytes of an argsz-first structure. */
-static int iob_spapr_copy_in(void *cmd, unsigned long arg, size_t minsz)
+static __always_inline int iob_spapr_copy_in(void *cmd, unsigned long arg,
+					     size_t minsz)
 {
 	u32 argsz;
 
@@ -589,14 +593,18 @@ static int iob_spapr_extend(struct iob_spapr *sp, u64 vaddr, u64 iova,
 			    u64 size, int prot)
 {
 	struct iopt *iopt = &sp->ioas->iopt;
-	struct iob_spapr_region *r;
+	struct iob_spapr_region *r = sp->hint;
+	u64 last = vaddr + size - 1;
 	struct iopt_itn *node;
 	int rc;
 
-	node = iopt_itree_iter_first(&sp->regions, vaddr, vaddr + size - 1);
-	if (!node || node->start > vaddr || node->last < vaddr + size - 1)
-		return -ENOENT;
-	r = container_of(node, struct iob_spapr_region, node);
+	if (!r || r->node.start > vaddr || r->node.last < last) {
+		node = iopt_itree_iter_first(&sp->regions, vaddr, last);
+		if (!node || node->start > vaddr || node->last < last)
+			return -ENOENT;
+		r = container_of(node, struct iob_spapr_region, node);
+		sp->hint = r;
+	}
 	rc = iopt_extend_io_pages(iopt, r->pages, vaddr - r->pages->uaddr, iova,
 				  size, prot);
 	if (rc == -EEXIST) {
@@ -771,6 +779,8 @@ static long iob_spapr_unregister(struct iob_spapr *sp, unsigned long arg)
 		return -EBUSY;
 	iopt_itree_remove(&r->node, &sp->regions);
 	sp->nregions--;
+	if (sp->hint == r)
+		sp->hint = NULL;
 	iob_spapr_region_free(r);
 	return 0;
 }
