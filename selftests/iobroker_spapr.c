@@ -419,6 +419,38 @@ static int run_page_is(struct edu *e, __u64 io, __u64 i, unsigned char *dst,
 }
 
 /*
+ * QEMU's maps: @n IO pages of @mem one per call from bus address @io, each
+ * filled with its own bytes first; 0 or the first map's errno.
+ */
+static int map_page_by_page(int c, unsigned char *mem, __u64 io,
+			    unsigned int n, unsigned int seed)
+{
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		fill(mem + i * SZ_4K, LEN, seed + i);
+		rc = spapr_map(c, mem + i * SZ_4K, io + i * SZ_4K, SZ_4K,
+			       SPAPR_RW);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Whether the device reads IO pages 0 to @n - 1 at @io as @mem's. */
+static int run_pages_are(struct edu *e, __u64 io, unsigned int n,
+			 unsigned char *dst, const unsigned char *mem)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (run_page_is(e, io, i, dst, mem + i * SZ_4K))
+			return -1;
+	return 0;
+}
+
+/*
  * QEMU maps one IO page after another: each map grows the mapping before
  * it (iopt_extend_io_pages()). Unmaps take pages off either end of such a
  * run or out of its middle, maps fill the holes again or replace a page,
@@ -436,14 +468,9 @@ TEST_F(spapr, page_runs)
 	ASSERT_EQ(0, spapr_register(self->container, b, BUF_LEN));
 	ASSERT_EQ(0, spapr_map(self->container, dst, 0x10000, SZ_4K,
 			       SPAPR_RW));
-	for (i = 0; i < 8; i++) {
-		fill(b + i * SZ_4K, LEN, 20 + i);
-		ASSERT_EQ(0, spapr_map(self->container, b + i * SZ_4K,
-				       io + i * SZ_4K, SZ_4K, SPAPR_RW));
-	}
+	ASSERT_EQ(0, map_page_by_page(self->container, b, io, 8, 20));
 	ASSERT_EQ(9, live_tces(self->grp_id, NULL));
-	for (i = 0; i < 8; i++)
-		ASSERT_EQ(0, run_page_is(&self->e, io, i, dst, b + i * SZ_4K));
+	ASSERT_EQ(0, run_pages_are(&self->e, io, 8, dst, b));
 
 	/* Off the front, off the back, out of the middle. */
 	ASSERT_EQ(0, spapr_unmap(self->container, io, SZ_4K, 0));
@@ -460,8 +487,7 @@ TEST_F(spapr, page_runs)
 			       io + 4 * SZ_4K, SZ_4K, SPAPR_RW));
 	ASSERT_EQ(0, spapr_map(self->container, b, io, SZ_4K, SPAPR_RW));
 	ASSERT_EQ(8, live_tces(self->grp_id, NULL));
-	for (i = 0; i < 7; i++)
-		ASSERT_EQ(0, run_page_is(&self->e, io, i, dst, b + i * SZ_4K));
+	ASSERT_EQ(0, run_pages_are(&self->e, io, 7, dst, b));
 
 	/* A page inside a run replaced: the device sees the new memory. */
 	fill(b + 40 * SZ_4K, LEN, 40);
@@ -591,14 +617,9 @@ TEST_F(spapr, page_runs_and_registrations)
 	ASSERT_EQ(0, spapr_map(self->container, dst, 0x10000, SZ_4K,
 			       SPAPR_RW));
 	/* The last two pages of the first registration, two of the next. */
-	for (i = 0; i < 4; i++) {
-		fill(at + i * SZ_4K, LEN, 60 + i);
-		ASSERT_EQ(0, spapr_map(self->container, at + i * SZ_4K,
-				       io + i * SZ_4K, SZ_4K, SPAPR_RW));
-	}
+	ASSERT_EQ(0, map_page_by_page(self->container, at, io, 4, 60));
 	ASSERT_EQ(5, live_tces(self->grp_id, NULL));
-	for (i = 0; i < 4; i++)
-		ASSERT_EQ(0, run_page_is(&self->e, io, i, dst, at + i * SZ_4K));
+	ASSERT_EQ(0, run_pages_are(&self->e, io, 4, dst, at));
 	/* Two mappings, one per registration, as /dev/iommu's IOAS sees. */
 	if (variant->iommufd) {
 		ASSERT_EQ(ENOENT, iob_unmap(self->container, self->ioas, io,
@@ -627,8 +648,7 @@ TEST_F(spapr, page_runs_and_registrations)
 		ASSERT_EQ(0, spapr_map(self->container, at + i * SZ_4K,
 				       io + i * SZ_4K, SZ_4K, SPAPR_RW));
 	ASSERT_EQ(5, live_tces(self->grp_id, NULL));
-	for (i = 0; i < 4; i++)
-		ASSERT_EQ(0, run_page_is(&self->e, io, i, dst, at + i * SZ_4K));
+	ASSERT_EQ(0, run_pages_are(&self->e, io, 4, dst, at));
 
 	ASSERT_EQ(0, spapr_unmap(self->container, 0, 1 << 24, 0));
 	ASSERT_EQ(0, live_tces(self->grp_id, NULL));
